@@ -1,0 +1,258 @@
+import { readFileSync, statSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { z } from "zod";
+import { ConfigError } from "./errors.js";
+
+/**
+ * Every setting of pr-telemetry, validated once at start-up. Probot's own variables (APP_ID,
+ * PRIVATE_KEY, WEBHOOK_SECRET, PORT, HOST, GHE_HOST, ...) are read by Probot; the ones the CLI
+ * needs to reach GitHub on its own are read here too. Nothing below this module reads process.env.
+ */
+export interface Config {
+  dataDir: string;
+  journalDir: string;
+  debounceMs: number;
+  /** How often the journal is fsynced. */
+  flushIntervalMs: number;
+  /** How long a shutdown may take to drain pending work (hosting platforms give ~30 s). */
+  shutdownGraceMs: number;
+  /** Forwarded journal files older than this many days may be pruned; 0 keeps them forever. */
+  journalRetentionDays: number;
+  /** How long a repository's pr-telemetry.yml is cached. */
+  configCacheMs: number;
+  /** Tries (and total budget) to wait for GitHub to compute mergeability. */
+  mergeableRetries: number;
+  mergeableBackoffMs: number;
+  influx: InfluxConfig | undefined;
+  actionsApiToken: string | undefined;
+  orchestratorLogins: string[];
+  sweepIntervalMinutes: number;
+  github: GitHubConfig;
+  warnings: string[];
+}
+
+export type InfluxConfig =
+  | {
+      api: "v2";
+      url: string;
+      org: string;
+      bucket: string;
+      token: string;
+      /** Where the token came from, for the start-up log (never the token itself). */
+      tokenSource: string;
+    }
+  | {
+      api: "v1";
+      url: string;
+      database: string;
+      retentionPolicy: string | undefined;
+      username: string | undefined;
+      password: string | undefined;
+    };
+
+export interface GitHubConfig {
+  appId: string | undefined;
+  privateKey: string | undefined;
+  token: string | undefined;
+  /** REST base URL: https://api.github.com, or GHE_PROTOCOL://GHE_HOST/api/v3. */
+  baseUrl: string;
+}
+
+const intString = (name: string, min: number, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === "") return fallback;
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < min) {
+        ctx.addIssue({ code: "custom", message: `${name} must be a whole number >= ${min}, got "${value}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
+
+const urlString = (name: string, fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const v = value === undefined || value.trim() === "" ? fallback : value.trim();
+      try {
+        const u = new URL(v);
+        if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("protocol");
+      } catch {
+        ctx.addIssue({ code: "custom", message: `${name} must be an http(s) URL such as ${fallback}, got "${v}"` });
+        return z.NEVER;
+      }
+      return v.replace(/\/+$/, "");
+    });
+
+/** The variables pr-telemetry reads, each with its validation; a forgotten one is a compile error. */
+const envSchema = z.object({
+  DATA_DIR: optionalString,
+  DEBOUNCE_MS: intString("DEBOUNCE_MS", 0, 2000),
+  FLUSH_INTERVAL_MS: intString("FLUSH_INTERVAL_MS", 10, 1000),
+  SHUTDOWN_GRACE_MS: intString("SHUTDOWN_GRACE_MS", 0, 25_000),
+  JOURNAL_RETENTION_DAYS: intString("JOURNAL_RETENTION_DAYS", 0, 0),
+  CONFIG_CACHE_SECONDS: intString("CONFIG_CACHE_SECONDS", 0, 300),
+  MERGEABLE_RETRIES: intString("MERGEABLE_RETRIES", 0, 4),
+  MERGEABLE_BACKOFF_MS: intString("MERGEABLE_BACKOFF_MS", 0, 1000),
+  INFLUX_HOST: urlString("INFLUX_HOST", "http://localhost:8086"),
+  INFLUX_ORG: optionalString,
+  INFLUX_BUCKET: optionalString,
+  INFLUX_TOKEN: optionalString,
+  INFLUX_TOKEN_FILE: optionalString,
+  INFLUX_DATABASE: optionalString,
+  INFLUX_RETENTION_POLICY: optionalString,
+  INFLUX_USERNAME: optionalString,
+  INFLUX_PASSWORD: optionalString,
+  ACTIONS_API_TOKEN: optionalString,
+  ORCHESTRATOR_LOGINS: optionalString,
+  SWEEP_INTERVAL_MINUTES: intString("SWEEP_INTERVAL_MINUTES", 0, 15),
+  APP_ID: optionalString,
+  PRIVATE_KEY: optionalString,
+  PRIVATE_KEY_PATH: optionalString,
+  GITHUB_TOKEN: optionalString,
+  GHE_HOST: optionalString,
+  GHE_PROTOCOL: optionalString,
+  HOME: optionalString,
+});
+
+type EnvKey = keyof z.infer<typeof envSchema>;
+/** The names of every variable pr-telemetry reads (README and .env.example list each). */
+export const CONFIG_VARIABLES = Object.keys(envSchema.shape) as EnvKey[];
+
+/**
+ * Reads and validates the environment. Throws ConfigError naming the variable and what it
+ * expects; collects non-fatal warnings (e.g. a token file readable by others) in `warnings`.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const messages = parsed.error.issues.map((i) => i.message);
+    throw new ConfigError(`Invalid configuration: ${messages.join("; ")}`);
+  }
+  const e = parsed.data;
+  const warnings: string[] = [];
+  const dataDir = resolve(e.DATA_DIR ?? "./data");
+  return {
+    dataDir,
+    journalDir: join(dataDir, "journal"),
+    debounceMs: e.DEBOUNCE_MS,
+    flushIntervalMs: e.FLUSH_INTERVAL_MS,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    journalRetentionDays: e.JOURNAL_RETENTION_DAYS,
+    configCacheMs: e.CONFIG_CACHE_SECONDS * 1000,
+    mergeableRetries: e.MERGEABLE_RETRIES,
+    mergeableBackoffMs: e.MERGEABLE_BACKOFF_MS,
+    influx: influxConfig(e, warnings, env.INFLUX_ORG),
+    actionsApiToken: e.ACTIONS_API_TOKEN,
+    orchestratorLogins: (e.ORCHESTRATOR_LOGINS ?? "")
+      .split(/[\s,]+/)
+      .map((s) => s.trim())
+      .filter(Boolean),
+    sweepIntervalMinutes: e.SWEEP_INTERVAL_MINUTES,
+    github: {
+      appId: e.APP_ID,
+      privateKey: e.PRIVATE_KEY ?? readPrivateKeyFile(e.PRIVATE_KEY_PATH),
+      token: e.GITHUB_TOKEN,
+      baseUrl: e.GHE_HOST ? `${e.GHE_PROTOCOL ?? "https"}://${e.GHE_HOST}/api/v3` : "https://api.github.com",
+    },
+    warnings,
+  };
+}
+
+function readPrivateKeyFile(path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ConfigError(
+      `PRIVATE_KEY_PATH names "${path}", which cannot be read (${(err as NodeJS.ErrnoException).code}); point it at the app's .pem file or set PRIVATE_KEY`,
+    );
+  }
+}
+
+type Env = z.infer<typeof envSchema>;
+
+function influxConfig(e: Env, warnings: string[], rawOrg: string | undefined): InfluxConfig | undefined {
+  if (e.INFLUX_DATABASE) {
+    if ((e.INFLUX_USERNAME === undefined) !== (e.INFLUX_PASSWORD === undefined)) {
+      throw new ConfigError(
+        "INFLUX_USERNAME and INFLUX_PASSWORD go together: set both for an InfluxDB 1.x with auth, or neither",
+      );
+    }
+    return {
+      api: "v1",
+      url: e.INFLUX_HOST,
+      database: e.INFLUX_DATABASE,
+      retentionPolicy: e.INFLUX_RETENTION_POLICY,
+      username: e.INFLUX_USERNAME,
+      password: e.INFLUX_PASSWORD,
+    };
+  }
+  if (e.INFLUX_RETENTION_POLICY) {
+    throw new ConfigError("INFLUX_RETENTION_POLICY is only used with the v1 API: set INFLUX_DATABASE too, or remove it");
+  }
+  const token = influxToken(e, warnings);
+  if (!token) {
+    if (e.INFLUX_BUCKET || e.INFLUX_ORG) {
+      throw new ConfigError(
+        "INFLUX_BUCKET/INFLUX_ORG are set but no InfluxDB token was found: set INFLUX_TOKEN or INFLUX_TOKEN_FILE (or INFLUX_DATABASE for InfluxDB 1.x)",
+      );
+    }
+    return undefined;
+  }
+  if (e.INFLUX_BUCKET && rawOrg !== undefined && rawOrg.trim() === "") {
+    throw new ConfigError("INFLUX_BUCKET is set but INFLUX_ORG is empty: set the organisation that owns the bucket (default agentic)");
+  }
+  return {
+    api: "v2",
+    url: e.INFLUX_HOST,
+    org: e.INFLUX_ORG ?? "agentic",
+    bucket: e.INFLUX_BUCKET ?? "training",
+    token: token.value,
+    tokenSource: token.source,
+  };
+}
+
+function influxToken(e: Env, warnings: string[]): { value: string; source: string } | undefined {
+  if (e.INFLUX_TOKEN) return { value: e.INFLUX_TOKEN.trim(), source: "INFLUX_TOKEN" };
+  if (e.INFLUX_TOKEN_FILE) {
+    const value = readTokenFile(e.INFLUX_TOKEN_FILE, "INFLUX_TOKEN_FILE", warnings);
+    if (!value) throw new ConfigError(`INFLUX_TOKEN_FILE names "${e.INFLUX_TOKEN_FILE}", which is empty: put the API token in it`);
+    return { value, source: e.INFLUX_TOKEN_FILE };
+  }
+  const home = e.HOME ?? homedir();
+  const defaultFile = join(home, ".influx_token");
+  try {
+    statSync(defaultFile);
+  } catch {
+    return undefined;
+  }
+  const value = readTokenFile(defaultFile, "~/.influx_token", warnings);
+  return value ? { value, source: defaultFile } : undefined;
+}
+
+function readTokenFile(path: string, label: string, warnings: string[]): string {
+  let text: string;
+  try {
+    const mode = statSync(path).mode;
+    if (mode & 0o077) {
+      warnings.push(`${label} (${path}) is readable by group or others: run chmod 600 ${path}`);
+    }
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ConfigError(
+      `${label} names "${path}", which cannot be read (${(err as NodeJS.ErrnoException).code}): check the path and its permissions`,
+    );
+  }
+  return text.trim();
+}

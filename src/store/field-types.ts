@@ -1,0 +1,65 @@
+import type { FieldValue } from "./point.js";
+
+/**
+ * The declared type of every field the app writes. JSON cannot tell 2 from 2.0, but InfluxDB
+ * rejects a write whose field type differs from the type already stored ("field type conflict"),
+ * so the journal's numbers are typed from this table when they are forwarded. A field type
+ * never changes between writes: an integer stays an integer.
+ */
+export type FieldType = "integer" | "float" | "boolean" | "string";
+
+export const FIELD_TYPES: Record<string, Record<string, FieldType>> = {
+  pr_observation: {
+    merge_state: "string",
+    mergeable: "boolean",
+    is_draft: "boolean",
+    auto_merge_enabled: "boolean",
+    checks_total: "integer",
+    checks_passing: "integer",
+    checks_failing: "integer",
+    checks_pending: "integer",
+    reviews_approved: "integer",
+    reviews_changes_requested: "integer",
+    threads_total: "integer",
+    threads_unresolved: "integer",
+    pr_age_hours: "integer",
+    last_push_hours: "integer",
+    last_activity_hours: "integer",
+    conflict_attempts: "integer",
+    review_fix_attempts: "integer",
+    head_sha: "string",
+    base_ref: "string",
+    head_ref: "string",
+    review_decision: "string",
+    commits: "integer",
+    additions: "integer",
+    deletions: "integer",
+    changed_files: "integer",
+    state: "string",
+    trigger: "string",
+    delivery_id: "string",
+  },
+  action_taken: {
+    action: "string",
+    reason: "string",
+    source: "string",
+    actor: "string",
+    delivery_id: "string",
+  },
+  outcome: {
+    result: "string",
+    detail: "string",
+    resolution_hours: "float",
+    source: "string",
+    delivery_id: "string",
+  },
+};
+
+/** The type a field is written with: the declared one, else inferred from the JS value (numbers as floats). */
+export function fieldType(measurement: string, field: string, value: FieldValue): FieldType {
+  const declared = FIELD_TYPES[measurement]?.[field];
+  if (declared) return declared;
+  if (typeof value === "boolean") return "boolean";
+  if (typeof value === "string") return "string";
+  return "float";
+}

@@ -1,0 +1,234 @@
+import { createReadStream } from "node:fs";
+import { access, constants, mkdir, open, readdir, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
+import { StoreError } from "../errors.js";
+import { parsePointLine, serializePoint } from "./journal-line.js";
+import type { Point } from "./point.js";
+import { inRange, type PointStore, type ReadRange } from "./store.js";
+
+export interface JournalOptions {
+  /** The folder of the .jsonl files (DATA_DIR/journal). */
+  dir: string;
+  /** fsync at most this often while there are unsynced writes; 0 syncs after every write. */
+  flushIntervalMs?: number;
+  /** Optional file-name suffix after the date: YYYY-MM-DD.<suffix>.jsonl. */
+  suffix?: string;
+  /** The clock that picks the day file (tests move it across midnight). */
+  clock?: () => Date;
+}
+
+const FILE_NAME = /^(\d{4}-\d{2}-\d{2})(?:\.[A-Za-z0-9_-]+)?\.jsonl$/;
+
+/** The UTC day file a write at `at` goes to. */
+export function journalFileName(at: Date, suffix?: string): string {
+  const day = at.toISOString().slice(0, 10);
+  return suffix ? `${day}.${suffix}.jsonl` : `${day}.jsonl`;
+}
+
+/** Journal file names in `dir`, in name order, which is time order. Missing folder: none. */
+export async function listJournalFiles(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw err;
+  }
+  return names.filter((n) => FILE_NAME.test(n)).sort();
+}
+
+/** A line the reader passed over: torn by a power loss (no newline at the end) or not a point. */
+export interface SkippedLine {
+  file: string;
+  offset: number;
+  reason: string;
+}
+
+/**
+ * Streams every complete line of a journal file from a byte offset, with the offset just past
+ * each line (what a forwarder checkpoints). A last line with no newline is an unfinished write
+ * and is not yielded: its bytes are read again next time, once complete.
+ */
+export async function* readJournalLines(
+  path: string,
+  startOffset = 0,
+): AsyncGenerator<{ line: string; offset: number; end: number }> {
+  const stream = createReadStream(path, { start: startOffset, highWaterMark: 1 << 20 });
+  let carry: Buffer | undefined;
+  let base = startOffset; // file offset of carry[0] or of the next chunk
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
+    let start = 0;
+    let nl = buf.indexOf(10, start);
+    while (nl !== -1) {
+      if (nl > start) {
+        yield { line: buf.toString("utf8", start, nl), offset: base + start, end: base + nl + 1 };
+      }
+      start = nl + 1;
+      nl = buf.indexOf(10, start);
+    }
+    carry = start < buf.length ? buf.subarray(start) : undefined;
+    base += start;
+  }
+}
+
+/** Reads points from every journal file in `dir`, in file order, filtered by `range`. */
+export async function* readJournal(
+  dir: string,
+  range?: ReadRange,
+  onSkip?: (skipped: SkippedLine) => void,
+): AsyncGenerator<Point> {
+  for (const name of await listJournalFiles(dir)) {
+    for await (const { line, offset } of readJournalLines(join(dir, name))) {
+      let point: Point;
+      try {
+        point = parsePointLine(line);
+      } catch (err) {
+        onSkip?.({ file: name, offset, reason: (err as Error).message });
+        continue;
+      }
+      if (inRange(point, range)) yield point;
+    }
+  }
+}
+
+/**
+ * The embedded store and the app's durable log: append-only JSONL files, one per UTC day.
+ *
+ * Each write() appends its whole batch with a single write(2) on a file opened O_APPEND, so a
+ * line is never torn or interleaved with another writer's (in this process or another, such as
+ * the CLI), and a kill -9 leaves only whole lines: the kernel finishes a write(2) it has started.
+ * Only a power loss can leave a partial last line, and readers skip a line without its newline.
+ * Data is fsynced every flushIntervalMs while there is something to sync, and on close().
+ */
+export class Journal implements PointStore {
+  readonly name = "journal";
+  readonly dir: string;
+  #flushIntervalMs: number;
+  #suffix: string | undefined;
+  #clock: () => Date;
+  #file: { name: string; handle: FileHandle } | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+  #dirty = false;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+  #pointsWritten = 0;
+  #lastError: string | undefined;
+
+  constructor(options: JournalOptions) {
+    this.dir = options.dir;
+    this.#flushIntervalMs = options.flushIntervalMs ?? 1000;
+    this.#suffix = options.suffix;
+    this.#clock = options.clock ?? (() => new Date());
+  }
+
+  /** Points appended since this journal was opened. */
+  get pointsWritten(): number {
+    return this.#pointsWritten;
+  }
+
+  /** The last write or sync failure, cleared by the next success. */
+  get lastError(): string | undefined {
+    return this.#lastError;
+  }
+
+  /** Appends the points as one batch. Resolves when they are in the file (synced within the interval). */
+  write(points: Point[]): Promise<void> {
+    if (points.length === 0) return Promise.resolve();
+    if (this.#closed) return Promise.reject(new StoreError("the journal is closed"));
+    // Serialise before queuing so a bad point is refused without touching the file.
+    let text: string;
+    try {
+      text = points.map((p) => serializePoint(p) + "\n").join("");
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return this.#enqueue(async () => {
+      try {
+        const handle = await this.#handleFor(this.#clock());
+        const buf = Buffer.from(text, "utf8");
+        let done = 0;
+        while (done < buf.length) {
+          const { bytesWritten } = await handle.write(buf, done, buf.length - done);
+          done += bytesWritten;
+        }
+        this.#pointsWritten += points.length;
+        this.#lastError = undefined;
+      } catch (err) {
+        this.#lastError = `cannot append to the journal in ${this.dir}: ${(err as Error).message}`;
+        throw new StoreError(`${this.#lastError}. Check that DATA_DIR is writable and the disk has room.`);
+      }
+      this.#dirty = true;
+      if (this.#flushIntervalMs === 0) await this.#sync();
+      else this.#scheduleSync();
+    });
+  }
+
+  read(range?: ReadRange): AsyncIterable<Point> {
+    return readJournal(this.dir, range);
+  }
+
+  /** fsyncs what has been written. */
+  flush(): Promise<void> {
+    return this.#enqueue(() => this.#sync());
+  }
+
+  /** Checks that the journal folder can be written; returns the problem, or undefined. */
+  async problem(): Promise<string | undefined> {
+    try {
+      await mkdir(this.dir, { recursive: true });
+      await access(this.dir, constants.W_OK);
+    } catch (err) {
+      return `journal folder ${this.dir} is not writable: ${(err as Error).message}`;
+    }
+    return this.#lastError;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.#enqueue(async () => {
+      await this.#sync();
+      await this.#file?.handle.close();
+      this.#file = undefined;
+    });
+  }
+
+  #enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task, task);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #handleFor(now: Date): Promise<FileHandle> {
+    const name = journalFileName(now, this.#suffix);
+    if (this.#file?.name === name) return this.#file.handle;
+    if (this.#file) {
+      await this.#sync();
+      await this.#file.handle.close();
+      this.#file = undefined;
+    }
+    await mkdir(this.dir, { recursive: true });
+    const handle = await open(join(this.dir, name), "a");
+    this.#file = { name, handle };
+    return handle;
+  }
+
+  #scheduleSync(): void {
+    if (this.#timer) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.flush().catch((err: Error) => {
+        this.#lastError = `cannot sync the journal: ${err.message}`;
+      });
+    }, this.#flushIntervalMs);
+    this.#timer.unref();
+  }
+
+  async #sync(): Promise<void> {
+    if (!this.#dirty || !this.#file) return;
+    this.#dirty = false;
+    await this.#file.handle.datasync();
+  }
+}

@@ -8,6 +8,7 @@ import { scheduleDelivery } from "./handlers/observe-event.js";
 import { healthHandler } from "./http/health.js";
 import type { Capture } from "./pipeline/capture.js";
 import { DeliveryLog } from "./pipeline/delivery-log.js";
+import { githubSnapshots } from "./pipeline/github-snapshots.js";
 import { Observer, type SnapshotFunctions } from "./pipeline/observer.js";
 import { TaskSet } from "./pipeline/task-set.js";
 import { RepoConfigCache } from "./repo-config/repo-config-cache.js";
@@ -17,8 +18,8 @@ import { openStore } from "./store/open-store.js";
 export interface AppOptions {
   /** The environment to configure from (tests pass their own). */
   env?: NodeJS.ProcessEnv;
-  /** The GitHub snapshot functions (tests may pass fakes). */
-  snapshots: SnapshotFunctions<any>;
+  /** The GitHub snapshot functions (tests may pass fakes); GitHub's GraphQL by default. */
+  snapshots?: SnapshotFunctions<any> | undefined;
 }
 
 /** The app function for Probot, and the shutdown that drains its pending work. */
@@ -31,7 +32,7 @@ export interface AppHandle {
 }
 
 /** Builds the pr-telemetry app. All wiring lives here; the features live in their own modules. */
-export function createApp(options: AppOptions): AppHandle {
+export function createApp(options: AppOptions = {}): AppHandle {
   let state: { runtime: Runtime; capture: Capture } | undefined;
   let shuttingDown: Promise<void> | undefined;
 
@@ -50,7 +51,7 @@ export function createApp(options: AppOptions): AppHandle {
     const deliveries = new DeliveryLog(join(config.dataDir, "deliveries"), { log, flushIntervalMs: config.flushIntervalMs });
     const unfinished = await deliveries.load();
     const observer = new Observer<any>({
-      snapshots: options.snapshots,
+      snapshots: options.snapshots ?? githubSnapshots,
       write: (points) => store.write(points),
       attempts: { get: (repo, pr) => runtime.attempts.get(repo, pr) },
       log,

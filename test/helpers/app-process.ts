@@ -51,11 +51,12 @@ export interface StartAppOptions {
   /** Extra environment (DEBOUNCE_MS, MERGEABLE_BACKOFF_MS, INFLUX_*...). */
   env?: Record<string, string>;
   /**
-   * What to run: `app` (the real server as users start it: `node dist/main.js` when built, else
-   * `node --import tsx src/main.ts`), `bare` (bench/bare-probot-app.ts: Probot that only acknowledges),
-   * or explicit node arguments.
+   * What to run: `app` (the real server from source, as `npm run dev` does: `node --import tsx
+   * src/main.ts`, so tests never run a stale build), `dist` (`node dist/main.js`, as `npm start`
+   * does after `npm run build`), `bare` (bench/bare-probot-app.ts: Probot that only
+   * acknowledges), or explicit node arguments.
    */
-  entry?: "app" | "bare" | string[];
+  entry?: "app" | "dist" | "bare" | string[];
   /** The path polled until it answers 200: /health for the app, /ping for the bare one. */
   readyPath?: string;
   credentials?: AppCredentials;
@@ -82,8 +83,11 @@ export interface AppProcess {
 function entryArgs(entry: StartAppOptions["entry"]): string[] {
   if (Array.isArray(entry)) return entry;
   if (entry === "bare") return ["--import", "tsx", join(ROOT, "bench/bare-probot-app.ts")];
-  const built = join(ROOT, "dist/main.js");
-  if (existsSync(built)) return [built];
+  if (entry === "dist") {
+    const built = join(ROOT, "dist/main.js");
+    if (!existsSync(built)) throw new Error("dist/main.js is missing: run npm run build first");
+    return [built];
+  }
   return ["--import", "tsx", join(ROOT, "src/main.ts")];
 }
 

@@ -27,9 +27,13 @@ function indexOf(cursor: string, field: string): number {
 export function connection<T>(items: readonly T[], args: ConnectionArgs, field: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const { first, last, after, before, skip } = args;
   if (first == null && last == null) {
-    throw new GraphQLError(`You must provide a \`first\` or \`last\` value to properly paginate the \`${field}\` connection.`, {
-      extensions: { type: "MISSING_PAGINATION_BOUNDARIES" },
-    });
+    // GitHub lets a query ask only for totalCount (or pageInfo) without bounds; nodes need them.
+    const missing = () => {
+      throw new GraphQLError(`You must provide a \`first\` or \`last\` value to properly paginate the \`${field}\` connection.`, {
+        extensions: { type: "MISSING_PAGINATION_BOUNDARIES" },
+      });
+    };
+    return { totalCount: items.length, nodes: missing, edges: missing, pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, ...extra };
   }
   for (const [name, n] of [["first", first], ["last", last]] as const) {
     if (n != null && (n < 0 || n > 100)) {

@@ -152,7 +152,7 @@ describe("fake GitHub", () => {
     await expect(octokit.graphql(`{ repository(owner: "acme", name: "widgets") { pullRequest(number: 1) { noSuchField } } }`)).rejects.toThrow(
       /Cannot query field "noSuchField" on type "PullRequest"/,
     );
-    await expect(octokit.graphql(`{ repository(owner: "acme", name: "widgets") { pullRequests { totalCount } } }`)).rejects.toThrow(
+    await expect(octokit.graphql(`{ repository(owner: "acme", name: "widgets") { pullRequests { nodes { number } } } }`)).rejects.toThrow(
       /You must provide a `first` or `last` value/,
     );
     await expect(octokit.graphql(`{ repository(owner: "acme", name: "widgets") { pullRequest(number: 999) { number } } }`)).rejects.toThrow(

@@ -11,11 +11,15 @@ import type { Point } from "../store/point.js";
  * did not take in time stays in the journal for the app to forward: exit 1, saying so.
  * `build` may read the store (record-outcome looks up the PR's creation).
  */
-export async function recordFromCli(io: CliIo, build: (store: TelemetryStore) => Promise<Point>): Promise<Point> {
+export async function recordFromCli(
+  io: CliIo,
+  build: (store: TelemetryStore) => Promise<Point>,
+  open: typeof openStore = openStore,
+): Promise<Point> {
   const config = loadConfig(io.env);
   const log = cliLogger(io);
   for (const warning of config.warnings) log.warn(warning);
-  const store = await openStore(config, log);
+  const store = await open(config, log);
   try {
     const point = await build(store);
     await store.write([point]);

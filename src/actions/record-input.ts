@@ -81,10 +81,10 @@ export const outcomeInputSchema = z.strictObject({
   pr,
   result: snakeName("result", KNOWN_RESULTS),
   detail: text.optional(),
+  // zod's number() already refuses NaN and Infinity.
   resolution_hours: z
-    .number({ error: "must be a number of hours >= 0" })
-    .min(0, { error: "must be a number of hours >= 0" })
-    .refine(Number.isFinite, { error: "must be a finite number of hours" })
+    .number({ error: "must be a finite number of hours >= 0" })
+    .min(0, { error: "must be a finite number of hours >= 0" })
     .optional(),
   time: time.optional(),
 });

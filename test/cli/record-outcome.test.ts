@@ -57,8 +57,8 @@ describe("pr-telemetry record-outcome", () => {
 
   it.each([
     [["--result", "Escalated!"], "--result must be snake_case"],
-    [["--result", "escalated", "--resolution-hours", "-1"], "--resolution-hours must be a number of hours >= 0"],
-    [["--result", "escalated", "--resolution-hours", "many"], "--resolution-hours must be a number of hours >= 0"],
+    [["--result", "escalated", "--resolution-hours", "-1"], "--resolution-hours must be a finite number of hours >= 0"],
+    [["--result", "escalated", "--resolution-hours", "many"], "--resolution-hours must be a finite number of hours >= 0"],
     [["--result", "escalated", "--detail", "x".repeat(1025)], "--detail must be at most 1024 bytes"],
     [[], "Missing required argument: result"],
   ])("exits 2 without writing for bad input %j", async (args, message) => {

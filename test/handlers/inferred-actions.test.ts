@@ -77,7 +77,8 @@ function mergedBy(login: string, autoMerge: boolean) {
   return as(payload, login);
 }
 
-const actions = async () => (await allPoints(runtime)).map((p) => ({ time: p.time.toISOString(), pr: p.tags.pr, ...p.fields, delivery_id: undefined }));
+const actions = async () =>
+  (await allPoints(runtime)).map((p) => ({ time: p.time.toISOString(), pr: p.tags.pr, action: p.fields.action, reason: p.fields.reason, source: p.fields.source, actor: p.fields.actor }));
 
 describe("registerInferredActions for an orchestrator in ORCHESTRATOR_LOGINS", () => {
   beforeEach(async () => {
@@ -85,17 +86,23 @@ describe("registerInferredActions for an orchestrator in ORCHESTRATOR_LOGINS", (
   });
 
   it("classifies PR comments by the default patterns, else comment", async () => {
-    await probot.receive({ id: "c1", name: "issue_comment", payload: prComment("@jules please resolve the merge conflicts with main") });
-    await probot.receive({ id: "c2", name: "issue_comment", payload: prComment("@jules address the review comments from CodeRabbit") });
-    await probot.receive({ id: "c3", name: "issue_comment", payload: prComment("Status?") });
-    const time = inferredTime("2019-05-15T15:20:21Z", "comment:492700400").toISOString();
-    // The three comments share the example's id, so they are the same event edited: the last wins in InfluxDB.
+    const bodies = ["@jules please resolve the merge conflicts with main", "@jules address the review comments from CodeRabbit", "Status?"];
+    for (const [i, body] of bodies.entries()) {
+      const payload = prComment(body);
+      payload.comment.id = 100 + i;
+      await probot.receive({ id: `c${i}`, name: "issue_comment", payload });
+    }
+    // GitHub's time (whole seconds) plus a stable offset per comment: three distinct identities.
+    const time = (id: number) => inferredTime("2019-05-15T15:20:21Z", `comment:${id}`).toISOString();
+    expect(new Set([time(100), time(101), time(102)]).size).toBe(3);
     expect(await actions()).toEqual([
-      { time, pr: "1", action: "request_conflict_fix", reason: "@jules please resolve the merge conflicts with main", source: "inferred", actor: ORCHESTRATOR, delivery_id: undefined },
-      { time, pr: "1", action: "request_review_fix", reason: "@jules address the review comments from CodeRabbit", source: "inferred", actor: ORCHESTRATOR, delivery_id: undefined },
-      { time, pr: "1", action: "comment", reason: "Status?", source: "inferred", actor: ORCHESTRATOR, delivery_id: undefined },
+      { time: time(100), pr: "1", action: "request_conflict_fix", reason: bodies[0], source: "inferred", actor: ORCHESTRATOR },
+      { time: time(101), pr: "1", action: "request_review_fix", reason: bodies[1], source: "inferred", actor: ORCHESTRATOR },
+      { time: time(102), pr: "1", action: "comment", reason: "Status?", source: "inferred", actor: ORCHESTRATOR },
     ]);
-    expect(time.startsWith("2019-05-15T15:20:21.")).toBe(true);
+    expect(time(100).startsWith("2019-05-15T15:20:21.")).toBe(true);
+    const [first] = await allPoints(runtime);
+    expect(first!.fields.delivery_id).toBe("c0");
   });
 
   it("ignores comments on issues that are not pull requests", async () => {

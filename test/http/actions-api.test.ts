@@ -85,7 +85,7 @@ describe("actionsApiHandler", () => {
       ["/api/actions", { ...action, colour: "red" }, "unknown field colour: the fields are repo, pr, action, reason, time, actor"],
       ["/api/actions", "[1,2]", "the body must be a JSON object with the fields repo, pr, action, reason, time, actor"],
       ["/api/actions", "{not json", 'the body must be JSON, e.g. {"repo":"dappcore/core","pr":315,...}'],
-      ["/api/outcomes", { repo: "a/b", pr: 1, result: "escalated", resolution_hours: -1 }, "resolution_hours must be a number of hours >= 0"],
+      ["/api/outcomes", { repo: "a/b", pr: 1, result: "escalated", resolution_hours: -1 }, "resolution_hours must be a finite number of hours >= 0"],
       ["/api/outcomes", { repo: "a/b", pr: 1 }, "result is required"],
     ];
     for (const [path, body, error] of cases) {

@@ -1,6 +1,5 @@
-import { pino } from "pino";
-import type { Logger } from "probot";
 import type { CliIo } from "../cli/cli-io.js";
+import { cliLog } from "../cli/cli-log.js";
 import { loadConfig } from "../config.js";
 import { openStore, type TelemetryStore } from "../store/open-store.js";
 import type { Point } from "../store/point.js";
@@ -17,7 +16,7 @@ export async function recordFromCli(
   open: typeof openStore = openStore,
 ): Promise<Point> {
   const config = loadConfig(io.env);
-  const log = cliLogger(io);
+  const log = cliLog(io);
   for (const warning of config.warnings) log.warn(warning);
   const store = await open(config, log);
   try {
@@ -44,9 +43,4 @@ export function describePoint(point: Point): string {
     .map(([key, value]) => `${key}=${value}`);
   const text = point.fields.reason ?? point.fields.detail;
   return [`recorded ${point.measurement} ${point.tags.repo}#${point.tags.pr} ${point.time.toISOString()}`, ...fields, ...(text !== undefined ? [JSON.stringify(text)] : [])].join(" ");
-}
-
-// The store and config loader log through a pino Logger; in the CLI that is stderr, warnings and up.
-function cliLogger(io: CliIo): Logger {
-  return pino({ level: "warn", base: undefined }, { write: (line: string) => io.stderr(line) });
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FakePullRequest, FakeRepo } from "../helpers/fake-github/index.js";
 import { observationsOf } from "../helpers/journal-points.js";
@@ -84,11 +85,18 @@ describe("a pull request's whole life, end to end", () => {
     expect(merged.fields).toMatchObject({ state: "MERGED" });
     expect(merged.fields).not.toHaveProperty("mergeable");
 
+    // Exactly one outcome, at GitHub's merge time.
+    await sleep(800);
     const points = await e.points();
+    const outcomes = points.filter((x) => x.measurement === "outcome" && x.tags["repo"] === repo.fullName && x.tags["pr"] === String(pr.number));
+    expect(outcomes).toHaveLength(1);
+    expect(outcomes[0]!.fields).toMatchObject({ result: "success", detail: "merged via auto-merge", source: "webhook" });
+    expect(outcomes[0]!.time.toISOString()).toBe(pr.mergedAt!.toISOString().replace(/\.\d{3}Z$/, ".000Z"));
     const observations = observationsOf(points, repo.fullName, pr.number);
     // Every step made at least one observation, and no step more than a few (coalescing).
     expect(observations.length).toBeGreaterThanOrEqual(10);
     expect(observations.length).toBeLessThanOrEqual(16);
     expect(new Set(observations.map((o) => o.time.toISOString())).size).toBe(observations.length);
+    expect(e.app.output.filter((l) => /"level":(50|60)/.test(l))).toEqual([]);
   });
 });

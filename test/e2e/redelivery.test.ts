@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pointKey } from "../../src/store/point.js";
 import type { WebhookDelivery } from "../helpers/fake-github/index.js";
 import { startE2e, type E2e } from "./e2e-harness.js";
 
@@ -30,9 +31,17 @@ describe("redelivery of every delivery, end to end", () => {
         sent.push(d);
       }
     }
+    // One PR is merged: its close must give one outcome however often it is delivered.
+    m.merge(prs[0]!);
+    const closed = e.payloads.pullRequest(prs[0]!, "closed");
+    const [c1, c2] = await Promise.all([e.sender.send(closed), e.sender.send(closed)]);
+    expect([c1.status, c2.status]).toEqual([200, 200]);
+    sent.push(closed);
     for (const pr of prs) await e.waitForTruth(pr);
     await sleep(1500); // longer than DEBOUNCE_MS + backoffs: nothing is still on its way
     const before = (await e.points()).filter((p) => p.measurement === "pr_observation");
+    const outcomes = async () => (await e.points()).filter((p) => p.measurement === "outcome");
+    expect(await outcomes()).toHaveLength(1);
 
     // Redeliver everything, long after it was observed.
     for (const d of sent) expect((await e.sender.send(d)).status).toBe(200);
@@ -40,15 +49,36 @@ describe("redelivery of every delivery, end to end", () => {
     const after = (await e.points()).filter((p) => p.measurement === "pr_observation");
 
     expect(after).toHaveLength(before.length);
+    expect(await outcomes()).toHaveLength(1);
     const ids = after.map((p) => p.fields["delivery_id"]);
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids) expect(sent.map((d) => d.id)).toContain(id);
-    // A restart remembers what was taken: redeliveries after it are refused too.
+    expect(e.app.output.filter((l) => /"level":(50|60)/.test(l))).toEqual([]);
+    state.sent = sent;
+    state.observations = before.length;
+  });
+
+  const state: { sent: WebhookDelivery[]; observations: number } = { sent: [], observations: 0 };
+
+  it("refuses redeliveries after a restart too: no new observation, no new outcome identity", async () => {
+    expect(state.sent.length).toBeGreaterThan(0);
     await e.app.stop();
     await e.restart();
-    for (const d of sent) expect((await e.sender.send(d)).status).toBe(200);
+    for (const d of state.sent) expect((await e.sender.send(d)).status).toBe(200);
     await sleep(1500);
-    expect((await e.points()).filter((p) => p.measurement === "pr_observation")).toHaveLength(before.length);
-    expect(e.app.output.filter((l) => /"level":(50|60)/.test(l))).toEqual([]);
+    const points = await e.points();
+    expect(points.filter((p) => p.measurement === "pr_observation")).toHaveLength(state.observations);
+    // The outcome's identity is GitHub's merge time: InfluxDB and the dataset export see one outcome.
+    const outcomes = points.filter((p) => p.measurement === "outcome");
+    expect(new Set(outcomes.map(pointKey)).size).toBe(1);
+  });
+
+  // KNOWN GAP (reported to the lead): the closed handler deduplicates outcomes in memory only
+  // (RecentPoints), not through the persistent delivery log, so after a restart a redelivered
+  // pull_request.closed appends a second journal line with the same identity. Remove `.fails`
+  // once src/handlers/closed.ts checks the delivery log.
+  it.fails("writes no second outcome line to the journal for a closed PR redelivered after a restart", async () => {
+    const outcomes = (await e.points()).filter((p) => p.measurement === "outcome");
+    expect(outcomes).toHaveLength(1);
   });
 });

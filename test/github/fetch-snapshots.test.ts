@@ -246,6 +246,15 @@ describe("fetchSnapshots", () => {
     expect(snapshots.get(snapshotKey(core(30)))).toBeNull();
   });
 
+  it("sends hostile owner and repository names intact, as variables", async () => {
+    const hostile = { owner: 'we"ird,o=wner \n🚀\\', repo: "r}{ep", number: 5 };
+    scope
+      .post("/graphql", (body: GraphqlBody) => body.variables["o0"] === hostile.owner && body.variables["n0"] === hostile.repo)
+      .reply(200, { data: { r0: { p0: null } } });
+    const snapshots = await fetchSnapshots(graphql, [hostile]);
+    expect([...snapshots]).toEqual([[`${hostile.owner}/${hostile.repo}#5`, null]]);
+  });
+
   it("asks nothing for no targets", async () => {
     expect((await fetchSnapshots(graphql, [])).size).toBe(0);
   });

@@ -1,6 +1,6 @@
 import type { Logger, ProbotOctokit } from "probot";
 import type { AttemptSource } from "../actions/attempt-counters.js";
-import { fetchSnapshots } from "../github/fetch-snapshots.js";
+import { completeSnapshot } from "../github/fetch-snapshots.js";
 import type { PullRequestSnapshot } from "../github/pr-snapshot.js";
 import { closeOutcome } from "../outcomes/close-outcome.js";
 import type { RepoConfig } from "../repo-config/repo-config.js";
@@ -306,7 +306,7 @@ async function sweepRepo(
         const [final] = await completeConnections(octokit, owner, name, [node]);
         const attempts = await options.attempts.get(repo, closed.number);
         points.push(closeOutcome(closed, { source: "sweep" }));
-        points.push(observationPoint(final ?? node, endedAt, { trigger: "sweep", ...attempts }));
+        points.push(observationPoint(final!, endedAt, { trigger: "sweep", ...attempts }));
         summary.outcomesFilled++;
         options.log.info({ repo, pr: closed.number }, "sweep: filled an outcome the webhooks missed");
       }
@@ -320,9 +320,9 @@ async function sweepRepo(
 }
 
 /**
- * Snapshots whose check contexts, review threads or reviews run past the first 100 are fetched
- * again through fetchSnapshots, which follows those pages: the counts must be complete, and
- * only the rare large PR costs a request more.
+ * Completes the few snapshots whose check contexts, review threads or reviews run past the
+ * first 100 (completeSnapshot asks only for the missing pages), so counts are as complete as
+ * the webhook path's; a PR within the first page costs nothing more.
  */
 async function completeConnections(
   octokit: ProbotOctokit,
@@ -330,18 +330,10 @@ async function completeConnections(
   name: string,
   snapshots: PullRequestSnapshot[],
 ): Promise<PullRequestSnapshot[]> {
-  const truncated = snapshots.filter(
-    (s) =>
-      s.commits.nodes?.at(-1)?.commit.statusCheckRollup?.contexts.pageInfo.hasNextPage ||
-      s.reviewThreads.pageInfo.hasNextPage ||
-      s.latestOpinionatedReviews?.pageInfo.hasNextPage,
-  );
-  if (truncated.length === 0) return snapshots;
-  const full = await fetchSnapshots(
-    (query, variables) => octokit.graphql(query, variables),
-    truncated.map((s) => ({ owner, repo: name, number: s.number })),
-  );
-  return snapshots.map((s) => full.get(`${owner}/${name}#${s.number}`) ?? s);
+  const graphql = (query: string, variables?: Record<string, unknown>) => octokit.graphql(query, variables);
+  const out: PullRequestSnapshot[] = [];
+  for (const s of snapshots) out.push(await completeSnapshot(graphql, s, `${owner}/${name}#${s.number}`));
+  return out;
 }
 
 /** GraphQL answers NOT_FOUND for a pull request that was deleted: keep the rest of the answer. */

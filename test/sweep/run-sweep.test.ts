@@ -261,6 +261,31 @@ describe("runSweep", () => {
     expect(summary).toMatchObject({ repos: 1, failures: [], githubRequests: 2 });
   });
 
+  it("follows a PR's check contexts past the first 100, so its counts are complete", async () => {
+    const big = prNode({ repo: "octo/a", number: 1 });
+    const rollup = big.commits.nodes![0]!.commit.statusCheckRollup!;
+    rollup.contexts.pageInfo = { hasNextPage: true, endCursor: "Y3Vyc29yOjEwMA==" };
+    pageOf("octo/a", null, openPage([big, prNode({ repo: "octo/a", number: 2 })], null));
+    const follow = nock(API)
+      .post("/graphql", (b) => b.query.includes("query CheckContextsPage") && b.variables.id === rollup.id && b.variables.after === "Y3Vyc29yOjEwMA==")
+      .reply(200, {
+        data: {
+          node: {
+            contexts: {
+              pageInfo: { hasNextPage: false, endCursor: "Y3Vyc29yOjEwMQ==" },
+              nodes: [{ __typename: "CheckRun", name: "e2e", status: "COMPLETED", conclusion: "FAILURE", startedAt: "2026-01-01T12:01:00Z", completedAt: "2026-01-01T12:09:00Z" }],
+            },
+          },
+        },
+      });
+    const summary = await runSweep(options([target(["octo/a"])]));
+    expect(follow.isDone()).toBe(true);
+    expect(summary).toMatchObject({ openPrs: 2, githubRequests: 2 });
+    const points = await stored();
+    expect(points.find((p) => p.tags.pr === "1")!.fields).toMatchObject({ checks_total: 3, checks_failing: 1 });
+    expect(points.find((p) => p.tags.pr === "2")!.fields).toMatchObject({ checks_total: 2, checks_failing: 0 });
+  });
+
   it("dry run: reads GitHub and the store, counts what it would write, writes nothing", async () => {
     await store.close();
     const fresh = join(dir, "fresh");

@@ -3,7 +3,7 @@ import type { AttemptSource } from "../actions/attempt-counters.js";
 import { completeSnapshot } from "../github/fetch-snapshots.js";
 import type { PullRequestSnapshot } from "../github/pr-snapshot.js";
 import { closeOutcome } from "../outcomes/close-outcome.js";
-import type { RepoConfig } from "../repo-config/repo-config.js";
+import type { RepoConfigCache } from "../repo-config/repo-config-cache.js";
 import { observationPoint } from "../signals/observe.js";
 import type { Point } from "../store/point.js";
 import type { TelemetryStore } from "../store/open-store.js";
@@ -21,6 +21,7 @@ import {
   type OpenPullRequestsPage,
 } from "./open-pull-requests-query.js";
 import { splitRepo } from "./read-repo-config.js";
+import { batchedConfigReaders } from "./repo-configs-query.js";
 import { indexStore, repoKey, type StoreIndex, type StoredRepository } from "./store-index.js";
 import { sweepDue } from "./sweep-due.js";
 import type { SweepFailure, SweepSummary } from "./sweep-summary.js";
@@ -51,8 +52,8 @@ export interface RunSweepOptions {
   targets: SweepTarget[];
   store: Pick<TelemetryStore, "write" | "read">;
   attempts: AttemptSource;
-  /** A repository's pr-telemetry.yml (cached by the caller: runtime.repoConfigs in the app). */
-  repoConfig: (repo: string, octokit: ProbotOctokit) => Promise<RepoConfig>;
+  /** Where repositories' pr-telemetry.yml settings are cached (runtime.repoConfigs in the app). */
+  repoConfigs: Pick<RepoConfigCache, "get">;
   log: Logger;
   now?: () => Date;
   /** Read GitHub and the store, write nothing. */
@@ -149,6 +150,9 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
 
     // 3. Each repository, one after the other: GitHub paces an installation's GraphQL calls anyway.
     for (const { state, repos } of plan) {
+      const configReader = batchedConfigReaders(state.target.octokit, repos, (rateLimit) => {
+        state.rateLimit = rateLimit;
+      });
       for (let i = 0; i < repos.length; i++) {
         const repo = repos[i]!;
         if (options.signal?.aborted) {
@@ -165,7 +169,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
           break;
         }
         try {
-          const config = await options.repoConfig(repo, state.target.octokit);
+          const config = await options.repoConfigs.get(repo, configReader(repo), log);
           const stored = index?.get(repoKey(repo));
           const remembered = options.lastSweptAt?.get(repoKey(repo));
           const last = latest(stored?.lastSweptAt, remembered);

@@ -1,7 +1,6 @@
 import type { Probot } from "probot";
 import type { Runtime } from "../runtime.js";
 import { installationTargets } from "./installation-targets.js";
-import { readRepoConfig } from "./read-repo-config.js";
 import { runSweep } from "./run-sweep.js";
 import type { SweepSummary } from "./sweep-summary.js";
 
@@ -59,7 +58,7 @@ export function startSweepScheduler(app: Probot, runtime: Runtime, options: Swee
         targets: found.targets,
         store: runtime.store,
         attempts: runtime.attempts,
-        repoConfig: (repo, octokit) => runtime.repoConfigs.get(repo, () => readRepoConfig(octokit, repo), log),
+        repoConfigs: runtime.repoConfigs,
         log,
         runnerIntervalMinutes: minutes,
         lastSweptAt,

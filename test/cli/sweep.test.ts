@@ -6,7 +6,7 @@ import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { memoryIo } from "../../src/cli/cli-io.js";
 import { runCli } from "../../src/cli/run-cli.js";
-import { notFoundBody, openPage, prNode, restRepo } from "../sweep/github-shapes.js";
+import { configsBody, notFoundBody, openPage, prNode, restRepo } from "../sweep/github-shapes.js";
 
 const API = "https://api.github.com";
 const { privateKey } = generateKeyPairSync("rsa", {
@@ -23,14 +23,12 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** GitHub's answers when a repository has no .github/pr-telemetry.yml, nor its owner's .github repository. */
-function noConfigFile(base: string, repo: string) {
-  const [owner] = repo.split("/");
+/** The batched config query for `repos` of one owner, none with a .github/pr-telemetry.yml, nor a .github repository. */
+function noConfigFile(base: string, ...repos: string[]) {
+  const files = Object.fromEntries(repos.map((_, i) => [`r${i}`, null]));
   return nock(base)
-    .get(`/repos/${repo}/contents/.github%2Fpr-telemetry.yml`)
-    .reply(404, { message: "Not Found", documentation_url: "https://docs.github.com/rest/repos/contents#get-repository-content" })
-    .get(`/repos/${owner}/.github/contents/.github%2Fpr-telemetry.yml`)
-    .reply(404, { message: "Not Found", documentation_url: "https://docs.github.com/rest/repos/contents#get-repository-content" });
+    .post("/graphql", (b) => b.query.includes("query RepoConfigs") && repos.every((r, i) => `${b.variables[`o${i}`]}/${b.variables[`n${i}`]}` === r))
+    .reply(200, configsBody(files, ["g0"]));
 }
 
 function graphqlPage(base: string, repo: string, body: object, auth: string) {
@@ -66,7 +64,7 @@ describe("pr-telemetry sweep", () => {
       observationsWritten: 2,
       outcomesFilled: 0,
       observationsFilled: 0,
-      githubRequests: 3,
+      githubRequests: 2,
       rateLimitRemaining: 4990,
       failures: [],
       skipped: [],
@@ -89,7 +87,7 @@ describe("pr-telemetry sweep", () => {
         "  observations written  1",
         "  outcomes filled       0  (closes the webhooks missed)",
         "  observations filled   0  (changes the webhooks missed)",
-        "  GitHub requests       3",
+        "  GitHub requests       2",
         "  rate limit left       4990 GraphQL points",
         "",
       ].join("\n"),
@@ -145,8 +143,7 @@ describe("pr-telemetry sweep", () => {
     const scopes = [
       app,
       installation,
-      noConfigFile(API, "octo/a"),
-      noConfigFile(API, "octo/gone"),
+      noConfigFile(API, "octo/a", "octo/gone"),
       graphqlPage(API, "octo/a", openPage([prNode({ repo: "octo/a", number: 1 })], null), "token ghs_installation77"),
       graphqlPage(API, "octo/gone", notFoundBody("octo", "gone"), "token ghs_installation77"),
     ];
@@ -155,8 +152,8 @@ describe("pr-telemetry sweep", () => {
     expect(code).toBe(1);
     const summary = JSON.parse(io.out);
     expect(summary).toMatchObject({ repos: 1, openPrs: 1, observationsWritten: 1 });
-    // 1 installation listing + 1 installation token + 1 repository listing + 4 config reads + 2 GraphQL pages
-    expect(summary.githubRequests).toBe(9);
+    // 1 installation listing + 1 installation token + 1 repository listing + 1 config query + 2 GraphQL pages
+    expect(summary.githubRequests).toBe(6);
     expect(summary.failures).toEqual([{ repo: "octo/gone", reason: expect.stringContaining("not found (404)") }]);
     expect(io.err).toContain("pr-telemetry: octo/gone failed: not found (404)");
     expect(await journalLines()).toHaveLength(1);
@@ -188,8 +185,8 @@ describe("pr-telemetry sweep", () => {
     const io = memoryIo({ GITHUB_TOKEN: "ghp_token", GHE_HOST: "ghe.example.test", GHE_PROTOCOL: "http", DATA_DIR: dir });
     const scopes = [
       nock(base)
-        .get("/api/v3/repos/octo/a/contents/.github%2Fpr-telemetry.yml")
-        .reply(200, "sweep_interval_minutes: 5\n", { "content-type": "application/vnd.github.raw; charset=utf-8" }),
+        .post("/api/graphql", (b) => b.query.includes("query RepoConfigs"))
+        .reply(200, configsBody({ r0: "sweep_interval_minutes: 5\n", g0: null })),
       nock(base)
         .post("/api/graphql", (b) => b.variables.name === "a")
         .reply(200, openPage([prNode({ repo: "octo/a", number: 1 })], null)),
@@ -199,11 +196,11 @@ describe("pr-telemetry sweep", () => {
     expect(JSON.parse(io.out)).toMatchObject({ repos: 1, openPrs: 1, githubRequests: 2 });
   });
 
-  it("skips a repository whose .github/pr-telemetry.yml says enabled: false", async () => {
+  it("skips a repository whose owner's .github repository says enabled: false", async () => {
     const io = memoryIo({ GITHUB_TOKEN: "ghp_token", DATA_DIR: dir });
     const scope = nock(API)
-      .get("/repos/octo/a/contents/.github%2Fpr-telemetry.yml")
-      .reply(200, "enabled: false\n", { "content-type": "application/vnd.github.raw; charset=utf-8" });
+      .post("/graphql", (b) => b.query.includes("query RepoConfigs"))
+      .reply(200, configsBody({ r0: null, g0: "enabled: false\n" }));
     expect(await runCli(["sweep", "--repo", "octo/a", "--json"], io)).toBe(0);
     expect(scope.isDone()).toBe(true);
     expect(JSON.parse(io.out)).toMatchObject({ repos: 0, skipped: [{ repo: "octo/a", reason: "disabled by .github/pr-telemetry.yml (enabled: false)" }] });

@@ -139,3 +139,24 @@ export function restRepo(fullName: string, id: number, archived = false) {
     default_branch: "main",
   };
 }
+
+/**
+ * GitHub's answer to the batched config query: `files` maps an alias (r0, r1, ... g0) to the
+ * file's text, null for "no such file"; `missing` aliases are repositories GitHub cannot resolve
+ * (an owner without a `.github` repository): null data plus a NOT_FOUND error, as GitHub answers.
+ */
+export function configsBody(files: Record<string, string | null>, missing: string[] = []) {
+  const data: Record<string, unknown> = { rateLimit: { cost: 1, remaining: 4999, resetAt: "2026-02-05T10:00:00Z" } };
+  for (const [alias, text] of Object.entries(files)) data[alias] = { file: text === null ? null : { __typename: "Blob", text } };
+  for (const alias of missing) data[alias] = null;
+  const body: Record<string, unknown> = { data };
+  if (missing.length) {
+    body.errors = missing.map((alias) => ({
+      type: "NOT_FOUND",
+      path: [alias],
+      locations: [{ line: 2, column: 3 }],
+      message: "Could not resolve to a Repository with the name 'octo/.github'.",
+    }));
+  }
+  return body;
+}

@@ -46,7 +46,7 @@ function options(targets: SweepTarget[], extra: Partial<RunSweepOptions> = {}): 
     targets,
     store,
     attempts: { get: async () => ({ conflictAttempts: 0, reviewFixAttempts: 0 }) },
-    repoConfig: async () => DEFAULT_REPO_CONFIG,
+    repoConfigs: { get: async () => DEFAULT_REPO_CONFIG },
     log,
     now: () => NOW,
     ...extra,
@@ -308,7 +308,7 @@ describe("runSweep", () => {
     await store.write([makePoint("pr_observation", new Date(NOW.getTime() - 20 * 60_000), { repo: "octo/hourly", pr: "1", author: "a" }, { state: "OPEN", trigger: "sweep" })]);
     const each = pageOf("octo/each", null, openPage([], null));
     const summary = await runSweep(
-      options([target(["octo/off", "octo/hourly", "octo/never", "octo/each"])], { repoConfig: async (repo) => configs[repo] ?? DEFAULT_REPO_CONFIG }),
+      options([target(["octo/off", "octo/hourly", "octo/never", "octo/each"])], { repoConfigs: { get: async (repo: string) => configs[repo] ?? DEFAULT_REPO_CONFIG } }),
     );
     expect(each.isDone()).toBe(true);
     expect(summary.repos).toBe(1);

@@ -12,7 +12,7 @@ import { RepoConfigCache } from "../../src/repo-config/repo-config-cache.js";
 import type { Runtime } from "../../src/runtime.js";
 import { openStore } from "../../src/store/open-store.js";
 import { startSweepScheduler, type SweepScheduler } from "../../src/sweep/sweep-scheduler.js";
-import { openPage, prNode, restRepo } from "./github-shapes.js";
+import { configsBody, openPage, prNode, restRepo } from "./github-shapes.js";
 
 const API = "https://api.github.com";
 const log = pino({ level: "silent" });
@@ -58,10 +58,8 @@ function oneInstallation(prs: number, delayMs = 0) {
       .get("/installation/repositories")
       .query({ per_page: 100 })
       .reply(200, { total_count: 1, repository_selection: "all", repositories: [restRepo("octo/a", 1)] })
-      .get("/repos/octo/a/contents/.github%2Fpr-telemetry.yml")
-      .reply(404, { message: "Not Found" })
-      .get("/repos/octo/.github/contents/.github%2Fpr-telemetry.yml")
-      .reply(404, { message: "Not Found" }),
+      .post("/graphql", (b) => b.query.includes("query RepoConfigs"))
+      .reply(200, configsBody({ r0: null, g0: null })),
     nock(API)
       .post("/graphql", (b) => b.variables.owner === "octo" && b.variables.name === "a")
       .delay(delayMs)
@@ -98,7 +96,7 @@ describe("startSweepScheduler", () => {
     const first = scheduler.runNow();
     expect(await scheduler.runNow()).toBeUndefined();
     const summary = await first;
-    expect(summary).toMatchObject({ repos: 1, openPrs: 2, observationsWritten: 2, githubRequests: 6 });
+    expect(summary).toMatchObject({ repos: 1, openPrs: 2, observationsWritten: 2, githubRequests: 5 });
   });
 
   it("stop() waits for a running sweep to finish its repository, and no longer than its bound", async () => {

@@ -6,7 +6,6 @@ import { cliGitHub } from "../../github/github-auth.js";
 import { RepoConfigCache } from "../../repo-config/repo-config-cache.js";
 import { openStore } from "../../store/open-store.js";
 import { installationTargets } from "../../sweep/installation-targets.js";
-import { readRepoConfig } from "../../sweep/read-repo-config.js";
 import { runSweep, type SweepProgress, type SweepTarget } from "../../sweep/run-sweep.js";
 import { formatSweepSummary, type SweepFailure } from "../../sweep/sweep-summary.js";
 import type { CliIo } from "../cli-io.js";
@@ -91,7 +90,7 @@ async function sweepHandler(args: SweepArgs, io: CliIo, deps: SweepCommandDeps):
       targets,
       store,
       attempts: deps.attempts ?? (await createAttemptCounters(store, log)),
-      repoConfig: (repo, octokit) => repoConfigs.get(repo, () => readRepoConfig(octokit, repo), log),
+      repoConfigs: repoConfigs,
       log,
       dryRun: args.dryRun ?? false,
       runnerIntervalMinutes: config.sweepIntervalMinutes || 15,

@@ -1,4 +1,8 @@
 import type { BenchScenario } from "./scenario.js";
+import { burstCoalescing, webhookAcks } from "./scenarios/webhooks.js";
 
 /** Every scenario `npm run bench` runs, in order. */
-export const scenarios: BenchScenario[] = [];
+export const scenarios: BenchScenario[] = [
+  webhookAcks,
+  burstCoalescing,
+];

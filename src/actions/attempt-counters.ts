@@ -41,6 +41,8 @@ export const SAME_ATTEMPT_WINDOW_MS = 10 * 60_000;
 export interface AttemptCountersOptions {
   /** How stale the counters may be before get() re-reads the store (journal tail, InfluxDB per repo). */
   refreshMs?: number;
+  /** How long get() waits for a re-read before answering from what it has (default 2 s). */
+  maxWaitMs?: number;
   clock?: () => number;
 }
 
@@ -70,6 +72,7 @@ export class AttemptCounters implements AttemptSource {
   #repoReadAt = new Map<string, number>();
   #repoReads = new Map<string, Promise<void>>();
   readonly #refreshMs: number;
+  readonly #maxWaitMs: number;
   readonly #clock: () => number;
 
   constructor(
@@ -78,6 +81,7 @@ export class AttemptCounters implements AttemptSource {
     options: AttemptCountersOptions = {},
   ) {
     this.#refreshMs = options.refreshMs ?? 5_000;
+    this.#maxWaitMs = options.maxWaitMs ?? 2_000;
     this.#clock = options.clock ?? Date.now;
   }
 
@@ -86,14 +90,29 @@ export class AttemptCounters implements AttemptSource {
     return this.store.primary !== this.store.journal;
   }
 
-  /** Reads every recorded action: the whole journal, and the primary store when it is InfluxDB. */
+  /**
+   * Reads every recorded action: the whole journal, and the primary store when it is InfluxDB.
+   * InfluxDB being down does not stop the app: the counters start from the journal and each
+   * repository is read from InfluxDB at its first get().
+   */
   async rebuild(): Promise<void> {
     await this.#tailJournal();
-    if (this.#shared) {
-      for await (const point of this.store.read({ measurements: ["action_taken"] })) this.#add(point);
-      const now = this.#clock();
-      for (const key of this.#byPr.keys()) this.#repoReadAt.set(key.slice(0, key.lastIndexOf("#")), now);
+    if (!this.#shared) return;
+    const startedAt = this.#clock();
+    const repos = new Set<string>();
+    try {
+      for await (const point of this.store.read({ measurements: ["action_taken"] })) {
+        this.#add(point);
+        if (point.tags.repo) repos.add(point.tags.repo);
+      }
+    } catch (err) {
+      this.log.warn(
+        { store: this.store.primary.name, err: (err as Error).message },
+        "could not read recorded actions from the store at start; attempt counters start from the journal and catch up per repository",
+      );
+      return;
     }
+    for (const repo of repos) this.#repoReadAt.set(repo, startedAt);
   }
 
   record(points: Point[]): void {
@@ -124,15 +143,26 @@ export class AttemptCounters implements AttemptSource {
       let read = this.#repoReads.get(repo);
       if (!read) {
         read = this.#readRepo(repo)
-          .catch((err: Error) =>
-            this.log.warn({ repo, store: this.store.primary.name, err: err.message }, "could not read actions from the store; attempt counters may lag"),
-          )
+          .catch((err: Error) => {
+            // Try again after refreshMs, not at every observation while InfluxDB is down.
+            this.#repoReadAt.set(repo, now);
+            this.log.warn({ repo, store: this.store.primary.name, err: err.message }, "could not read actions from the store; attempt counters may lag");
+          })
           .finally(() => this.#repoReads.delete(repo));
         this.#repoReads.set(repo, read);
       }
       waits.push(read);
     }
-    await Promise.all(waits);
+    if (waits.length === 0) return;
+    // A slow store must not hold observations up: past maxWaitMs, answer from what is known
+    // (the read goes on and its actions count from the next get()).
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.#maxWaitMs);
+      timer.unref();
+    });
+    await Promise.race([Promise.all(waits), timeout]);
+    clearTimeout(timer);
   }
 
   async #readRepo(repo: string): Promise<void> {

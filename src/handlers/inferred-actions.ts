@@ -123,7 +123,17 @@ async function infer(context: InferredContext, settings: RepoConfig): Promise<In
     }
     case "synchronize": {
       // One REST call, only for an orchestrator's push: the payload does not say what the push was.
-      const { data: commit } = await context.octokit.rest.git.getCommit(context.repo({ commit_sha: payload.after }));
+      let commit;
+      try {
+        ({ data: commit } = await context.octokit.rest.git.getCommit(context.repo({ commit_sha: payload.after })));
+      } catch (err) {
+        // Failing the delivery would not bring the answer back (GitHub does not retry); say what was skipped.
+        context.log.warn(
+          { repo: payload.repository.full_name, pr: pr.number, sha: payload.after, status: (err as { status?: number }).status, err: (err as Error).message },
+          "could not read the pushed commit, so no update_branch action is recorded for this push; check the app's contents: read permission",
+        );
+        return undefined;
+      }
       if (!isBaseMerge(commit, payload.before, pr.base)) return undefined;
       return {
         pr: pr.number,

@@ -120,6 +120,38 @@ describe("AttemptCounters", () => {
     now += 5_000;
     expect(await counters.get("dappcore/core", 315)).toEqual({ conflictAttempts: 2, reviewFixAttempts: 1 });
   });
+
+  it("starts from the journal when the shared store is down, and catches up once it answers", async () => {
+    const shared = new MemoryStore([action(315, "request_conflict_fix", "2026-02-05T09:00:00Z", "api")]);
+    shared.failing = true;
+    const local = await store();
+    await local.write([action(315, "request_review_fix", "2026-02-06T09:00:00Z", "inferred")]);
+    const s: TelemetryStore = { ...local, primary: shared, read: (range) => shared.read(range) };
+    let now = 1_000_000;
+    const counters = await createAttemptCounters(s, silent, { refreshMs: 5_000, clock: () => now });
+    expect(await counters.get("dappcore/core", 315)).toEqual({ conflictAttempts: 0, reviewFixAttempts: 1 });
+    expect(shared.reads).toHaveLength(2); // the start, and this repository's first get()
+    shared.failing = false;
+    now += 1_000; // a failed read is not retried at every get()
+    expect(await counters.get("dappcore/core", 315)).toEqual({ conflictAttempts: 0, reviewFixAttempts: 1 });
+    expect(shared.reads).toHaveLength(2);
+    now += 4_000;
+    expect(await counters.get("dappcore/core", 315)).toEqual({ conflictAttempts: 1, reviewFixAttempts: 1 });
+  });
+
+  it("answers from what it has when the shared store is slow, and counts the late read next time", async () => {
+    const shared = new MemoryStore([]);
+    const local = await store();
+    const s: TelemetryStore = { ...local, primary: shared, read: (range) => shared.read(range) };
+    const counters = await createAttemptCounters(s, silent, { refreshMs: 60_000, maxWaitMs: 20 });
+    shared.points.push(action(315, "request_conflict_fix", "2026-02-05T09:00:00Z", "api"));
+    let release!: () => void;
+    shared.gate = new Promise<void>((resolve) => (release = resolve));
+    expect(await counters.get("dappcore/core", 315)).toEqual({ conflictAttempts: 0, reviewFixAttempts: 0 });
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await counters.get("dappcore/core", 315)).toEqual({ conflictAttempts: 1, reviewFixAttempts: 0 });
+  });
 });
 
 describe("countAttempts", () => {
@@ -139,12 +171,15 @@ class MemoryStore implements PointStore {
   readonly name = "influx-v2";
   reads: ReadRange[] = [];
   failing = false;
+  /** When set, reads wait for it (a slow InfluxDB). */
+  gate: Promise<void> | undefined;
   constructor(readonly points: Point[]) {}
   async write(points: Point[]) {
     this.points.push(...points);
   }
   async *read(range?: ReadRange): AsyncIterable<Point> {
     this.reads.push(range ?? {});
+    if (this.gate) await this.gate;
     if (this.failing) throw new Error("connect ECONNREFUSED 127.0.0.1:8086");
     for (const p of this.points) if (inRange(p, range)) yield p;
   }

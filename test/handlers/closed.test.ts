@@ -57,7 +57,9 @@ describe("registerClosed", () => {
 
   it("writes success with the merger, or auto-merge, at the merge time", async () => {
     await probot.receive({ id: "d-2", name: "pull_request", payload: mergedPayload("2019-05-16T15:20:33Z", "octocat") });
-    await probot.receive({ id: "d-3", name: "pull_request", payload: { ...mergedPayload("2019-05-17T03:20:33Z", "octocat", true), number: 3, pull_request: { ...mergedPayload("2019-05-17T03:20:33Z", "octocat", true).pull_request, number: 3 } } });
+    const autoMerged = mergedPayload("2019-05-17T03:20:33Z", "octocat", true);
+    autoMerged.number = autoMerged.pull_request.number = 3;
+    await probot.receive({ id: "d-3", name: "pull_request", payload: autoMerged });
     const points = await allPoints(runtime);
     expect(points.map((p) => [p.tags.pr, p.time.toISOString(), p.fields.result, p.fields.detail, p.fields.resolution_hours])).toEqual([
       ["2", "2019-05-16T15:20:33.000Z", "success", "merged by octocat", 24],

@@ -127,7 +127,9 @@ describe("registerInferredActions for an orchestrator in ORCHESTRATOR_LOGINS", (
 
   it("records a merge by the orchestrator, but not one done by auto-merge (enabling it was the action)", async () => {
     await probot.receive({ id: "m1", name: "pull_request", payload: mergedBy(ORCHESTRATOR, false) });
-    await probot.receive({ id: "m2", name: "pull_request", payload: { ...mergedBy(ORCHESTRATOR, true), number: 5, pull_request: { ...mergedBy(ORCHESTRATOR, true).pull_request, number: 5 } } });
+    const autoMerged = mergedBy(ORCHESTRATOR, true);
+    autoMerged.number = autoMerged.pull_request.number = 5;
+    await probot.receive({ id: "m2", name: "pull_request", payload: autoMerged });
     expect((await actions()).map((a) => [a.pr, a.action])).toEqual([["2", "merge"]]);
   });
 
@@ -147,6 +149,18 @@ describe("registerInferredActions for an orchestrator in ORCHESTRATOR_LOGINS", (
     await probot.receive({ id: "s1", name: "pull_request", payload: synchronize() });
     expect(github.isDone()).toBe(true);
     expect(await allPoints(runtime)).toEqual([]);
+  });
+
+  it("logs and records nothing when the pushed commit cannot be read", async () => {
+    const github = nockInstallationToken(nock("https://api.github.com"))
+      .get(`/repos/${REPO}/git/commits/3333333333333333333333333333333333333333`)
+      .reply(404, { message: "Not Found", documentation_url: "https://docs.github.com/rest/git/commits#get-a-commit-object", status: "404" });
+    const warnings: unknown[] = [];
+    probot.log.warn = ((obj: unknown) => void warnings.push(obj)) as typeof probot.log.warn;
+    await probot.receive({ id: "s1", name: "pull_request", payload: synchronize() });
+    expect(github.isDone()).toBe(true);
+    expect(await allPoints(runtime)).toEqual([]);
+    expect(warnings).toMatchObject([{ repo: REPO, pr: 2, status: 404 }]);
   });
 
   it("writes nothing new for a redelivered event", async () => {

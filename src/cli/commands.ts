@@ -1,9 +1,11 @@
 import type { CliCommand } from "./command.js";
 import { recordAction } from "./commands/record-action.js";
 import { recordOutcome } from "./commands/record-outcome.js";
+import { sweep } from "./commands/sweep.js";
 
 /** Every `pr-telemetry` command, in the order `--help` lists them. */
 export const commands: CliCommand[] = [
   recordAction,
   recordOutcome,
+  sweep,
 ];

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { isDeepStrictEqual } from "node:util";
 import type { Point } from "../../src/store/point.js";
 import { appCredentials, startApp, type AppProcess, type StartAppOptions } from "../helpers/app-process.js";
@@ -28,6 +29,8 @@ export interface E2e {
    * deliver() began (so a stale observation that happens to agree does not count); returns it.
    */
   waitForTruth(pr: FakePullRequest, options?: { timeoutMs?: number; since?: Date }): Promise<Point>;
+  /** Waits until GET /health reports no pending work (coalescing windows, fetches, look-ups). */
+  waitIdle(timeoutMs?: number): Promise<void>;
   /** Every point in the app's journal. */
   points(): Promise<Point[]>;
   /** Restarts the app on the same DATA_DIR and port (after a stop or a kill). */
@@ -98,6 +101,16 @@ export async function startE2e(options: { env?: Record<string, string>; app?: Pa
         return value;
       } catch {
         throw new Error(`PR ${pr.repo.fullName}#${pr.number}: the newest observation does not show the model's truth: ${last.join("; ")}\napp output:\n${app.output.slice(-30).join("\n")}`);
+      }
+    },
+    async waitIdle(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      let idleReads = 0;
+      while (idleReads < 2) {
+        const body = (await (await fetch(`${app.url}/health`)).json()) as { pending?: number };
+        idleReads = body.pending === 0 ? idleReads + 1 : 0;
+        if (Date.now() > deadline) throw new Error(`the app still has ${body.pending} pending after ${timeoutMs} ms`);
+        await sleep(50);
       }
     },
     async points() {

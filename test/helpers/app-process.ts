@@ -153,3 +153,37 @@ export async function startApp(options: StartAppOptions): Promise<AppProcess> {
   };
   return { url, port, dataDir, child, output, exited, stop: () => signalAndWait("SIGTERM"), kill9: () => signalAndWait("SIGKILL") };
 }
+
+/** What a CLI run printed and its exit code. */
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the `pr-telemetry` CLI from source (`node --import tsx src/cli/main.ts ...args`) as a user
+ * would, against the fake GitHub, with a clean environment plus `env`.
+ */
+export async function runCliProcess(args: string[], options: { githubHost: string; dataDir: string; env?: Record<string, string>; credentials?: AppCredentials; timeoutMs?: number }): Promise<CliRun> {
+  const creds = options.credentials ?? appCredentials();
+  const env: Record<string, string> = {
+    PATH: process.env["PATH"] ?? "/usr/bin:/bin",
+    HOME: process.env["HOME"] ?? tmpdir(),
+    APP_ID: String(creds.appId),
+    PRIVATE_KEY: creds.privateKey,
+    GHE_HOST: options.githubHost,
+    GHE_PROTOCOL: "http",
+    DATA_DIR: options.dataDir,
+    ...options.env,
+  };
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src/cli/main.ts"), ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (c: Buffer) => (stdout += c.toString("utf8")));
+  child.stderr!.on("data", (c: Buffer) => (stderr += c.toString("utf8")));
+  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
+  const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}

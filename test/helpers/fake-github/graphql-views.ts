@@ -390,6 +390,13 @@ export function repositoryView(model: GitHubModel, repo: FakeRepo): View {
     isArchived: false,
     url: `https://github.com/${repo.fullName}`,
     defaultBranchRef: { __typename: "Ref", id: nodeId("REF", `${repo.fullName}:${repo.defaultBranch}`), name: repo.defaultBranch, prefix: "refs/heads/" },
+    // `object(expression: "HEAD:path")`: a file on the default branch as a Blob (null when absent).
+    object: (args: { expression?: string | null; oid?: string | null }) => {
+      const m = /^(?:HEAD|[^:]+):(.+)$/.exec(args.expression ?? "");
+      const text = m ? repo.files.get(m[1]!) : undefined;
+      if (text === undefined) return null;
+      return { __typename: "Blob", id: nodeId("B", `${repo.fullName}:${m![1]}`), text, byteSize: Buffer.byteLength(text), isBinary: false, isTruncated: false, oid: "0".repeat(40) };
+    },
     pullRequest: (args: { number: number }) => {
       const pr = repo.pulls.get(args.number);
       if (!pr) {

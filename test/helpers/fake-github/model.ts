@@ -531,6 +531,8 @@ export class GitHubModel {
     pr.mergeCommitSha = fakeSha(`${pr.repo.fullName}#${pr.number}:merge`);
     pr.repo.defaultBranchSha = pr.mergeCommitSha;
     pr.timeline.push({ type: "MergedEvent", actor: pr.mergedBy, createdAt: now });
+    // GitHub's timeline shows a merged PR as closed too.
+    pr.timeline.push({ type: "ClosedEvent", actor: pr.mergedBy, createdAt: now });
   }
 
   close(pr: FakePullRequest, by: string | FakeUser = pr.author): void {

@@ -146,6 +146,7 @@ export class Forwarder {
         backoff = this.#o.minBackoffMs;
       } catch (err) {
         if (!(err instanceof InfluxWriteError)) throw err;
+        this.#record(err);
         await sleep(Math.min(Math.max(backoff, err.retryAfterMs ?? 0), deadline - Date.now()));
         backoff = Math.min(backoff * 2, this.#o.maxBackoffMs);
       }
@@ -187,17 +188,22 @@ export class Forwarder {
 
   /** Records a failure; returns how long to wait before the next try. */
   #failed(err: unknown): number {
+    this.#record(err);
+    const e = err instanceof InfluxWriteError ? err : undefined;
+    this.#backoffMs = this.#backoffMs === 0 ? this.#o.minBackoffMs : Math.min(this.#backoffMs * 2, this.#o.maxBackoffMs);
+    return Math.max(this.#backoffMs, Math.min(e?.retryAfterMs ?? 0, 60_000));
+  }
+
+  /** Keeps the failure for health() and logs it once per outage, not once per retry. */
+  #record(err: unknown): void {
     const e = err instanceof InfluxWriteError ? err : undefined;
     const message = e?.message ?? `forwarding to InfluxDB failed: ${(err as Error).message}`;
     if (this.#problem === undefined) {
-      // Log once per outage, not once per retry.
       const level = e?.failure === "unavailable" ? "warn" : "error";
       this.#log[level]({ influx: this.#influx.target }, `${message}. Retrying with backoff; points wait in the journal.`);
     }
     this.#problem = message;
-    this.#reachable = e ? e.status !== undefined : this.#reachable;
-    this.#backoffMs = this.#backoffMs === 0 ? this.#o.minBackoffMs : Math.min(this.#backoffMs * 2, this.#o.maxBackoffMs);
-    return Math.max(this.#backoffMs, Math.min(e?.retryAfterMs ?? 0, 60_000));
+    if (e) this.#reachable = e.status !== undefined;
   }
 
   /** Sleeps up to `ms`; notify() ends the sleep early when `wakeOnNotify`, close() always does. */
@@ -260,6 +266,7 @@ export class Forwarder {
       const sendable = items.filter((i) => i.protocol !== undefined);
       await this.#send(name, sendable, letters);
       if (letters.length) {
+        letters.sort((a, b) => a.offset - b.offset);
         const file = await writeDeadLetters(this.deadLetterDir, letters, this.#clock());
         this.#deadLettered += letters.length;
         this.#log.warn(

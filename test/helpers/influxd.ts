@@ -64,10 +64,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** Starts influxd (see the file comment). */
-export async function startInfluxd(options: { database?: string } = {}): Promise<Influxd> {
-  if (!existsSync(INFLUXD_BIN)) {
+export async function startInfluxd(options: { database?: string; bin?: string } = {}): Promise<Influxd> {
+  const bin = options.bin ?? INFLUXD_BIN;
+  if (!existsSync(bin)) {
     throw new Error(
-      `${INFLUXD_BIN} is missing: these tests run a real InfluxDB 1.6. Install it with \`apt-get install -y influxdb\` (CI does this in .ci/run).`,
+      `${bin} is missing: these tests run a real InfluxDB 1.6. Install it with \`apt-get install -y influxdb\` (CI does this in .ci/run).`,
     );
   }
   const database = options.database ?? "telemetry";
@@ -79,7 +80,7 @@ export async function startInfluxd(options: { database?: string } = {}): Promise
     const rpcPort = await freePort();
     const configPath = join(dir, "influxd.conf");
     await writeFile(configPath, config(dir, httpPort, rpcPort));
-    const instance = new InfluxdProcess(dir, configPath, `http://127.0.0.1:${httpPort}`);
+    const instance = new InfluxdProcess(bin, dir, configPath, `http://127.0.0.1:${httpPort}`);
     try {
       await instance.start();
     } catch (err) {
@@ -164,6 +165,7 @@ class InfluxdProcess {
   #exited: Promise<void> | undefined;
 
   constructor(
+    readonly bin: string,
     readonly dir: string,
     readonly configPath: string,
     readonly url: string,
@@ -173,7 +175,7 @@ class InfluxdProcess {
     if (this.#child) return;
     const logPath = join(this.dir, "influxd.log");
     const log = openSync(logPath, "a");
-    const child = spawn(INFLUXD_BIN, ["run", "-config", this.configPath], { stdio: ["ignore", log, log] });
+    const child = spawn(this.bin, ["run", "-config", this.configPath], { stdio: ["ignore", log, log] });
     closeSync(log);
     this.#child = child;
     let exitCode: number | null | undefined;

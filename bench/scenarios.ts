@@ -1,4 +1,5 @@
 import type { BenchScenario } from "./scenario.js";
+import { influxScenario } from "./scenarios/influx.js";
 
 /** Every scenario `npm run bench` runs, in order. */
-export const scenarios: BenchScenario[] = [];
+export const scenarios: BenchScenario[] = [influxScenario];

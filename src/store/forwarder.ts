@@ -17,7 +17,7 @@ export interface ForwarderOptions {
   dataDir: string;
   influx: InfluxStore;
   log: Logger;
-  /** The most lines one request carries (default 5000). Batches are smaller when less is waiting. */
+  /** The most lines one request carries (default 10000, the batch size InfluxDB recommends at most). Batches are smaller when less is waiting. */
   maxBatchLines?: number;
   /** After a write is announced (notify), wait this long for more before sending (default 20 ms). */
   lingerMs?: number;
@@ -70,12 +70,13 @@ export class Forwarder {
   #shipped = 0;
   #deadLettered = 0;
   #lastPrune = 0;
+  #prefetch: { name: string; from: number; batch: Promise<{ items: Item[]; end: number } | undefined> } | undefined;
 
   constructor(options: ForwarderOptions) {
     this.#o = {
       journalDir: options.journalDir,
       dataDir: options.dataDir,
-      maxBatchLines: options.maxBatchLines ?? 5000,
+      maxBatchLines: options.maxBatchLines ?? 10_000,
       lingerMs: options.lingerMs ?? 20,
       pollIntervalMs: options.pollIntervalMs ?? 1000,
       minBackoffMs: options.minBackoffMs ?? 250,
@@ -243,27 +244,17 @@ export class Forwarder {
     this.#notified = false;
     const checkpoint = await this.#loadCheckpoint();
     for (const name of await listJournalFiles(this.#o.journalDir)) {
-      const path = join(this.#o.journalDir, name);
       const from = checkpoint.files[name] ?? 0;
-      let size: number;
-      try {
-        size = (await stat(path)).size;
-      } catch {
-        continue; // pruned or moved meanwhile
-      }
-      if (size <= from) continue;
-      const items: Item[] = [];
-      let end = from;
-      for await (const { line, offset, end: lineEnd } of readJournalLines(path, from)) {
-        items.push(itemOf(line, offset));
-        end = lineEnd;
-        if (items.length >= this.#o.maxBatchLines) break;
-      }
-      if (items.length === 0) continue; // only an unfinished last line
+      const batch = await this.#takeBatch(name, from);
+      if (!batch) continue;
+      const { items, end } = batch;
       const letters: DeadLetter[] = items
         .filter((i) => i.problem !== undefined)
         .map((i) => this.#letter(name, i, undefined, `unreadable journal line: ${i.problem}`));
       const sendable = items.filter((i) => i.protocol !== undefined);
+      // A full batch means more is probably waiting: read and convert the next one while this
+      // one is in flight, so the CPU work overlaps InfluxDB's (measured: the two are about even).
+      if (items.length >= this.#o.maxBatchLines) this.#prefetch = { name, from: end, batch: this.#readBatch(name, end) };
       await this.#send(name, sendable, letters);
       if (letters.length) {
         letters.sort((a, b) => a.offset - b.offset);
@@ -285,6 +276,37 @@ export class Forwarder {
       return items.length;
     }
     return 0;
+  }
+
+  /** The batch starting at `from` in file `name`: the prefetched one when it matches, else read now. */
+  async #takeBatch(name: string, from: number): Promise<{ items: Item[]; end: number } | undefined> {
+    const prefetched = this.#prefetch;
+    this.#prefetch = undefined;
+    if (prefetched && prefetched.name === name && prefetched.from === from) {
+      const batch = await prefetched.batch.catch(() => undefined);
+      if (batch) return batch;
+    }
+    return this.#readBatch(name, from);
+  }
+
+  /** Reads up to maxBatchLines complete lines of a journal file from `from`, converted to line protocol. */
+  async #readBatch(name: string, from: number): Promise<{ items: Item[]; end: number } | undefined> {
+    const path = join(this.#o.journalDir, name);
+    let size: number;
+    try {
+      size = (await stat(path)).size;
+    } catch {
+      return undefined; // pruned or moved meanwhile
+    }
+    if (size <= from) return undefined;
+    const items: Item[] = [];
+    let end = from;
+    for await (const { line, offset, end: lineEnd } of readJournalLines(path, from)) {
+      items.push(itemOf(line, offset));
+      end = lineEnd;
+      if (items.length >= this.#o.maxBatchLines) break;
+    }
+    return items.length ? { items, end } : undefined; // none: only an unfinished last line
   }
 
   /** Writes items; on a "rejected" answer splits them until the offending lines are isolated. */

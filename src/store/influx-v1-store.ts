@@ -5,7 +5,7 @@ import { gzip as gzipCallback, constants as zlibConstants } from "node:zlib";
 import { StoreError } from "../errors.js";
 import { decodeTagValue, encodeTagValue, restoreFieldValue, toLineProtocol } from "./influx-line.js";
 import type { InfluxStore } from "./influx-store.js";
-import { adviceFor, failureOfStatus, InfluxWriteError, parseRetryAfter } from "./influx-write-error.js";
+import { adviceFor, failureOfStatus, InfluxWriteError, parseRetryAfter, shortReason } from "./influx-write-error.js";
 import type { FieldValue, Point } from "./point.js";
 import type { ReadRange } from "./store.js";
 
@@ -187,9 +187,9 @@ function literal(value: string): string {
 function serverReason(body: string): string {
   try {
     const json = JSON.parse(body) as { error?: string; message?: string };
-    return (json.error ?? json.message ?? body).trim();
+    return shortReason(json.error ?? json.message ?? body);
   } catch {
-    return body.trim() || "no reason given";
+    return shortReason(body) || "no reason given";
   }
 }
 

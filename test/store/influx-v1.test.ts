@@ -112,3 +112,13 @@ describe("InfluxV1Store against influxd 1.6.7", () => {
     expect(await store.ping()).toBe(true);
   });
 });
+
+describe("InfluxV1Store error messages", () => {
+  it("cut InfluxDB's reason for a large refused batch (it quotes every bad line)", async () => {
+    const err = (await store.writeLines(Array.from({ length: 200 }, (_, i) => `m f=1 bad${i}`)).catch((e: unknown) => e)) as InfluxWriteError;
+    expect(err.failure).toBe("rejected");
+    expect(err.message).toMatch(/^InfluxDB refused a write of 200 lines \(HTTP 400: unable to parse 'm f=1 bad0': bad timestamp/);
+    expect(err.message).toMatch(/\.\.\. \(\d+ more characters\)\);/);
+    expect(err.message.length).toBeLessThan(1300);
+  });
+});

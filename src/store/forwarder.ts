@@ -254,7 +254,11 @@ export class Forwarder {
       const sendable = items.filter((i) => i.protocol !== undefined);
       // A full batch means more is probably waiting: read and convert the next one while this
       // one is in flight, so the CPU work overlaps InfluxDB's (measured: the two are about even).
-      if (items.length >= this.#o.maxBatchLines) this.#prefetch = { name, from: end, batch: this.#readBatch(name, end) };
+      if (items.length >= this.#o.maxBatchLines) {
+        const next = this.#readBatch(name, end);
+        next.catch(() => undefined); // an unused prefetch must not become an unhandled rejection
+        this.#prefetch = { name, from: end, batch: next };
+      }
       await this.#send(name, sendable, letters);
       if (letters.length) {
         letters.sort((a, b) => a.offset - b.offset);

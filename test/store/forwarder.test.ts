@@ -243,6 +243,28 @@ describe("forwarder against an InfluxDB 2 stand-in (401, 429)", () => {
   });
 });
 
+describe("forwarder backoff", () => {
+  it("backs off while InfluxDB answers 503: the wait doubles from 250 ms, nothing is lost", async () => {
+    const times: number[] = [];
+    const server = await startCaptureServer((req) => {
+      if (!req.url.startsWith("/api/v2/write")) return { status: 204 };
+      times.push(Date.now());
+      return times.length <= 4 ? { status: 503, body: "" } : { status: 204 };
+    });
+    try {
+      const store = await openStore(loadConfig({ DATA_DIR: dataDir, HOME: dataDir, INFLUX_HOST: server.url, INFLUX_TOKEN: "tok" }), silentLog());
+      opened.push(store);
+      await store.write(manyPoints(3));
+      await waitFor(async () => (await store.health()).backlog === 0, 10_000);
+      expect(times).toHaveLength(5);
+      const gaps = times.slice(1).map((t, i) => t - times[i]!);
+      gaps.forEach((gap, i) => expect(gap).toBeGreaterThanOrEqual(250 * 2 ** i - 20));
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe("checkpoint and retention", () => {
   it("saves the checkpoint by rename (no temporary left) and ignores one written for another InfluxDB", async () => {
     const path = join(dataDir, "forwarder", "checkpoint.json");

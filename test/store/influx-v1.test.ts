@@ -162,3 +162,18 @@ describe("InfluxV1Store requests", () => {
     }
   });
 });
+
+describe("InfluxV1Store reads", () => {
+  it("a reader may stop early; a query error becomes a StoreError", async () => {
+    const t = Date.UTC(2029, 0, 1);
+    await store.write(Array.from({ length: 50 }, (_, i) => makePoint("outcome", new Date(t + i), { repo: "early/stop", pr: "1" }, { result: "success" })));
+    let seen = 0;
+    for await (const _ of store.read({ repos: ["early/stop"] })) if (++seen === 3) break;
+    expect(seen).toBe(3);
+    const missing = new InfluxV1Store({ url: influx.url, database: "nope" });
+    const read = async () => {
+      for await (const _ of missing.read()) void _;
+    };
+    await expect(read()).rejects.toThrow(/^InfluxDB query failed: database not found: nope/);
+  });
+});

@@ -1,8 +1,10 @@
 import type { BenchScenario } from "./scenario.js";
+import { influxScenario } from "./scenarios/influx.js";
 import { burstCoalescing, webhookAcks } from "./scenarios/webhooks.js";
 
 /** Every scenario `npm run bench` runs, in order. */
 export const scenarios: BenchScenario[] = [
   webhookAcks,
   burstCoalescing,
+  influxScenario,
 ];

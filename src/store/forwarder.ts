@@ -183,13 +183,27 @@ export class Forwarder {
         this.#backoffMs = 0;
       } catch (err) {
         const wait = this.#failed(err);
-        await this.#sleep(wait, false);
+        if (err instanceof InfluxWriteError && err.status === undefined) await this.#waitForAnswer(wait);
+        else await this.#sleep(wait, false);
         continue;
       }
       if (shipped === 0) {
         await this.#sleep(this.#o.pollIntervalMs, true);
         if (this.#notified && this.#o.lingerMs > 0) await this.#sleep(this.#o.lingerMs, false);
       }
+    }
+  }
+
+  /**
+   * Backs off after InfluxDB did not answer at all, but pings it every minBackoffMs meanwhile: a
+   * ping costs nothing next to re-sending a batch of 10,000 lines, and the backlog starts draining
+   * as soon as InfluxDB is back instead of when the backoff ends.
+   */
+  async #waitForAnswer(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (!this.#closing && Date.now() < until) {
+      await this.#sleep(Math.min(this.#o.minBackoffMs, until - Date.now()), false);
+      if (this.#closing || (await this.#influx.ping(1000))) return;
     }
   }
 

@@ -9,6 +9,7 @@ import { Forwarder } from "../../src/store/forwarder.js";
 import { loadCheckpoint, saveCheckpoint } from "../../src/store/forwarder-checkpoint.js";
 import type { InfluxStore } from "../../src/store/influx-store.js";
 import { InfluxV1Store } from "../../src/store/influx-v1-store.js";
+import { InfluxWriteError } from "../../src/store/influx-write-error.js";
 import { Journal } from "../../src/store/journal.js";
 import { openStore, type TelemetryStore } from "../../src/store/open-store.js";
 import { makePoint } from "../../src/store/point.js";
@@ -261,6 +262,46 @@ describe("forwarder backoff", () => {
       gaps.forEach((gap, i) => expect(gap).toBeGreaterThanOrEqual(250 * 2 ** i - 20));
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe("forwarder recovery", () => {
+  it("while backing off from an InfluxDB that does not answer, it pings and resumes as soon as it answers", async () => {
+    const dir = join(dataDir, "journal");
+    const journal = new Journal({ dir });
+    await journal.write(manyPoints(5));
+    await journal.close();
+    let up = false;
+    let attempts = 0;
+    let upAt = 0;
+    let shippedAt = 0;
+    const fake = {
+      name: "influx-v1" as const,
+      api: "v1" as const,
+      target: "fake",
+      async writeLines() {
+        if (!up) {
+          // After the 6th refusal the backoff is 50 ms * 2^5 = 1.6 s; InfluxDB comes back right away.
+          if (++attempts === 6) setTimeout(() => ((up = true), (upAt = Date.now())), 10);
+          throw new InfluxWriteError("InfluxDB at fake did not answer: ECONNREFUSED", "unavailable");
+        }
+        shippedAt = Date.now();
+      },
+      ping: async () => up,
+      read: async function* () {},
+      write: async () => undefined,
+      close: async () => undefined,
+    };
+    const forwarder = new Forwarder({ journalDir: dir, dataDir, influx: fake, log: silentLog(), minBackoffMs: 50, maxBackoffMs: 60_000 });
+    forwarder.start();
+    try {
+      await waitFor(async () => shippedAt > 0, 10_000);
+      expect(attempts).toBe(6);
+      expect(shippedAt - upAt).toBeLessThan(800); // not the 1.6 s backoff
+      expect(await forwarder.backlog()).toBe(0);
+    } finally {
+      await forwarder.close();
     }
   });
 });

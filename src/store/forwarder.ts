@@ -152,8 +152,9 @@ export class Forwarder {
         if (shipped === 0) break;
         backoff = this.#o.minBackoffMs;
       } catch (err) {
-        if (!(err instanceof InfluxWriteError)) throw err;
         this.#record(err);
+        // Not InfluxDB's answer (e.g. the checkpoint cannot be written): retrying will not help.
+        if (!(err instanceof InfluxWriteError)) break;
         await sleep(Math.min(Math.max(backoff, err.retryAfterMs ?? 0), deadline - Date.now()));
         backoff = Math.min(backoff * 2, this.#o.maxBackoffMs);
       }

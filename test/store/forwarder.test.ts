@@ -83,6 +83,7 @@ describe("forwarder: journal -> InfluxDB 1.6.7", () => {
     const store = await open();
     await store.write(manyPoints(1));
     await waitFor(async () => (await countIn()) === 1, 3000);
+    await waitFor(async () => (await store.health()).backlog === 0); // the checkpoint follows InfluxDB's answer
     expect(await store.health()).toMatchObject({ store: "influx-v1", ok: true, backlog: 0, influxReachable: true, pointsWritten: 1 });
   });
 
@@ -183,6 +184,26 @@ describe("forwarder: journal -> InfluxDB 1.6.7", () => {
     expect(err).toBeInstanceOf(StoreError);
     expect((err as Error).message).toMatch(
       new RegExp(`^InfluxDB did not take 7 point\\(s\\) within 0 s: InfluxDB at ${downUrl} did not answer: ECONNREFUSED\\. They are kept in the journal in ${join(dataDir, "journal")}`),
+    );
+  });
+
+  it("drain reports a checkpoint that cannot be written as a problem, without throwing", async () => {
+    const store = await open({ forward: false });
+    await writeFile(join(dataDir, "forwarder"), "a file where the checkpoint folder should be");
+    await store.write(manyPoints(4));
+    // InfluxDB took the points, so nothing is waiting; only the record of it could not be kept
+    // (after a restart they would be sent again, which is harmless).
+    expect(await store.drain(2000)).toEqual({ backlog: 0 });
+    expect(await countIn()).toBe(4);
+    expect((await store.health()).influxProblem).toMatch(/^forwarding to InfluxDB failed: .*(EEXIST|ENOTDIR)/);
+  });
+
+  it("a checkpoint that cannot be read stops start-up with a StoreError naming DATA_DIR", async () => {
+    await writeFile(join(dataDir, "forwarder"), "a file where the checkpoint folder should be");
+    await expect(openStore(config(), silentLog())).rejects.toThrow(
+      new StoreError(
+        `cannot read the forwarder checkpoint ${join(dataDir, "forwarder", "checkpoint.json")}: ENOTDIR: not a directory, open '${join(dataDir, "forwarder", "checkpoint.json")}'. Check that DATA_DIR is writable.`,
+      ),
     );
   });
 

@@ -1,4 +1,9 @@
 import type { CliCommand } from "./command.js";
+import { recordAction } from "./commands/record-action.js";
+import { recordOutcome } from "./commands/record-outcome.js";
 
 /** Every `pr-telemetry` command, in the order `--help` lists them. */
-export const commands: CliCommand[] = [];
+export const commands: CliCommand[] = [
+  recordAction,
+  recordOutcome,
+];

@@ -31,10 +31,16 @@ export interface ForwarderOptions {
   clock?: () => Date;
 }
 
-/** A journal line on its way: where it is, and its line protocol (or why it has none). */
+/**
+ * A journal line on its way: where it is, and its line protocol (or why it has none). The JSON
+ * text itself is kept only for a line that cannot be converted; a line InfluxDB refuses is read
+ * back from the journal. (A batch lives through a request: keeping 10,000 JSON strings alive that
+ * long measurably raised garbage-collection time.)
+ */
 interface Item {
-  line: string;
+  line?: string | undefined;
   offset: number;
+  end: number;
   protocol?: string | undefined;
   problem?: string | undefined;
 }
@@ -146,8 +152,9 @@ export class Forwarder {
         if (shipped === 0) break;
         backoff = this.#o.minBackoffMs;
       } catch (err) {
-        if (!(err instanceof InfluxWriteError)) throw err;
         this.#record(err);
+        // Not InfluxDB's answer (e.g. the checkpoint cannot be written): retrying will not help.
+        if (!(err instanceof InfluxWriteError)) break;
         await sleep(Math.min(Math.max(backoff, err.retryAfterMs ?? 0), deadline - Date.now()));
         backoff = Math.min(backoff * 2, this.#o.maxBackoffMs);
       }
@@ -177,13 +184,27 @@ export class Forwarder {
         this.#backoffMs = 0;
       } catch (err) {
         const wait = this.#failed(err);
-        await this.#sleep(wait, false);
+        if (err instanceof InfluxWriteError && err.status === undefined) await this.#waitForAnswer(wait);
+        else await this.#sleep(wait, false);
         continue;
       }
       if (shipped === 0) {
         await this.#sleep(this.#o.pollIntervalMs, true);
         if (this.#notified && this.#o.lingerMs > 0) await this.#sleep(this.#o.lingerMs, false);
       }
+    }
+  }
+
+  /**
+   * Backs off after InfluxDB did not answer at all, but pings it every minBackoffMs meanwhile: a
+   * ping costs nothing next to re-sending a batch of 10,000 lines, and the backlog starts draining
+   * as soon as InfluxDB is back instead of when the backoff ends.
+   */
+  async #waitForAnswer(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (!this.#closing && Date.now() < until) {
+      await this.#sleep(Math.min(this.#o.minBackoffMs, until - Date.now()), false);
+      if (this.#closing || (await this.#influx.ping(1000))) return;
     }
   }
 
@@ -306,7 +327,7 @@ export class Forwarder {
     const items: Item[] = [];
     let end = from;
     for await (const { line, offset, end: lineEnd } of readJournalLines(path, from)) {
-      items.push(itemOf(line, offset));
+      items.push(itemOf(line, offset, lineEnd));
       end = lineEnd;
       if (items.length >= this.#o.maxBatchLines) break;
     }
@@ -321,7 +342,9 @@ export class Forwarder {
     } catch (err) {
       if (!(err instanceof InfluxWriteError) || err.failure !== "rejected") throw err;
       if (items.length === 1) {
-        letters.push(this.#letter(file, items[0]!, err.status, err.message));
+        const item = items[0]!;
+        item.line ??= await readLine(join(this.#o.journalDir, file), item.offset, item.end);
+        letters.push(this.#letter(file, item, err.status, err.message));
         return;
       }
       const mid = items.length >> 1;
@@ -331,7 +354,7 @@ export class Forwarder {
   }
 
   #letter(file: string, item: Item, status: number | undefined, reason: string): DeadLetter {
-    return { at: this.#clock().toISOString(), journal: file, offset: item.offset, status, reason, line: item.line };
+    return { at: this.#clock().toISOString(), journal: file, offset: item.offset, status, reason, line: item.line ?? "" };
   }
 
   async #maybePrune(): Promise<void> {
@@ -350,11 +373,23 @@ export class Forwarder {
   }
 }
 
-function itemOf(line: string, offset: number): Item {
+function itemOf(line: string, offset: number, end: number): Item {
   try {
-    return { line, offset, protocol: toLineProtocol(parsePointLine(line)) };
+    return { offset, end, protocol: toLineProtocol(parsePointLine(line)) };
   } catch (err) {
-    return { line, offset, problem: (err as Error).message };
+    return { line, offset, end, problem: (err as Error).message };
+  }
+}
+
+/** The text of a journal line (without its newline) from its byte range. */
+async function readLine(path: string, offset: number, end: number): Promise<string> {
+  const handle = await open(path, "r");
+  try {
+    const buf = Buffer.alloc(Math.max(0, end - offset - 1));
+    await handle.read(buf, 0, buf.length, offset);
+    return buf.toString("utf8");
+  } finally {
+    await handle.close();
   }
 }
 

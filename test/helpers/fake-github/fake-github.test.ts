@@ -183,6 +183,38 @@ describe("fake GitHub", () => {
     expect((await octokit.graphql<any>(q, { n: pr.number })).repository.pullRequest).toEqual({ mergeable: "CONFLICTING", mergeStateStatus: "DIRTY" });
   });
 
+  it("pages repository.pullRequests by state with cursors, and reads files with object(expression)", async () => {
+    const m = gh.model;
+    const repo = m.addRepo("gql/paged");
+    m.setFile(repo, ".github/pr-telemetry.yml", "enabled: true\n");
+    const made = Array.from({ length: 5 }, () => m.openPullRequest(repo, { author: "erin" }));
+    m.merge(made[1]!);
+    const octokit = await probot.auth(repo.installationId);
+    const q = `query($after: String) {
+      repository(owner: "gql", name: "paged") {
+        pullRequests(states: OPEN, first: 2, after: $after, orderBy: { field: CREATED_AT, direction: ASC }) {
+          totalCount pageInfo { hasNextPage endCursor } nodes { number state }
+        }
+        file: object(expression: "HEAD:.github/pr-telemetry.yml") { __typename ... on Blob { text } }
+        none: object(expression: "HEAD:.github/absent.yml") { __typename }
+      }
+    }`;
+    const numbers: number[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 5; page++) {
+      const data: any = await octokit.graphql(q, { after });
+      const conn = data.repository.pullRequests;
+      expect(conn.totalCount).toBe(4);
+      expect(data.repository.file).toEqual({ __typename: "Blob", text: "enabled: true\n" });
+      expect(data.repository.none).toBeNull();
+      numbers.push(...conn.nodes.map((n: { number: number; state: string }) => n.number));
+      if (!conn.pageInfo.hasNextPage) break;
+      after = conn.pageInfo.endCursor;
+    }
+    expect(numbers).toEqual([made[0]!, made[2]!, made[3]!, made[4]!].map((p) => p.number));
+    await expect(octokit.graphql(`{ repository(owner: "gql", name: ".github") { id } }`)).rejects.toThrow(/Could not resolve to a Repository/);
+  });
+
   it("serves the REST endpoints the app uses, with GitHub's shapes and Link pagination, and counts every request", async () => {
     const m = gh.model;
     const repo = m.addRepo("paged/repo");

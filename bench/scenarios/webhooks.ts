@@ -1,8 +1,12 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
-import { startApp, type AppProcess } from "../../test/helpers/app-process.js";
-import { appCredentials } from "../../test/helpers/app-process.js";
-import { startFakeGitHub, WebhookPayloads, type FakeGitHub, type FakePullRequest, type WebhookDelivery } from "../../test/helpers/fake-github/index.js";
+import { appCredentials, ROOT, startApp, type AppProcess } from "../../test/helpers/app-process.js";
+import { GitHubModel, startFakeGitHub, WebhookPayloads, type FakePullRequest, type WebhookDelivery } from "../../test/helpers/fake-github/index.js";
+import { seedBenchModel } from "../seed-bench-model.js";
 import { observationsOf, waitForJournal } from "../../test/helpers/journal-points.js";
 import { WebhookSender, type DeliveryResult } from "../../test/helpers/webhook-sender.js";
 import { figure, median, percentile, type BenchFigure, type BenchScenario } from "../scenario.js";
@@ -10,36 +14,47 @@ import { figure, median, percentile, type BenchFigure, type BenchScenario } from
 /** How many deliveries GitHub has in flight at once towards one app (it delivers concurrently). */
 const CONCURRENCY = 8;
 
-/** A fake GitHub with `repos` x `prsPerRepo` open PRs, each with a few checks, for the app to snapshot. */
-async function seededGitHub(repos: number, prsPerRepo: number): Promise<{ gh: FakeGitHub; prs: FakePullRequest[] }> {
+/** The fake GitHub seeded by seedBenchModel, in its own process (see bench/fake-github-process.ts). */
+async function fakeGitHubProcess(repos: number, prsPerRepo: number): Promise<{ host: string; child: ChildProcess; counts(): Promise<Record<string, number>>; close(): Promise<void> }> {
   const creds = appCredentials();
-  const gh = await startFakeGitHub({ appId: creds.appId, appPublicKey: creds.publicKey });
-  const prs: FakePullRequest[] = [];
-  for (let r = 0; r < repos; r++) {
-    const repo = gh.model.addRepo(`bench-org/repo-${r}`, { requiredChecks: ["build"] });
-    for (let i = 0; i < prsPerRepo; i++) {
-      const pr = gh.model.openPullRequest(repo, { author: i % 3 === 0 ? "jules[bot]" : `dev-${i}` });
-      gh.model.completeCheck(pr, "build", "SUCCESS");
-      gh.model.addCheckRun(pr, "e2e");
-      prs.push(pr);
-    }
-  }
-  return { gh, prs };
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "bench/fake-github-process.ts"), JSON.stringify({ appId: creds.appId, publicKey: creds.publicKey, repos, prsPerRepo })], {
+    cwd: ROOT,
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const waiting: Array<(line: string) => void> = [];
+  lines.on("line", (line) => waiting.shift()?.(line));
+  const next = () => new Promise<string>((resolve) => waiting.push(resolve));
+  const ready = await next();
+  const host = /^READY (\S+)$/.exec(ready)?.[1];
+  if (!host) throw new Error(`the fake GitHub process said "${ready}"`);
+  return {
+    host,
+    child,
+    async counts() {
+      child.stdin!.write("counts\n");
+      return JSON.parse((await next()).replace(/^COUNTS /, "")) as Record<string, number>;
+    },
+    async close() {
+      child.stdin!.end();
+      if (child.exitCode === null) await once(child, "exit");
+    },
+  };
 }
 
-/** A realistic mix of deliveries over the PRs: check runs, statuses, pushes, reviews. */
-function mixedDeliveries(gh: FakeGitHub, prs: FakePullRequest[], count: number): WebhookDelivery[] {
-  const payloads = new WebhookPayloads(gh.model);
+/** A realistic mix of deliveries over the PRs: check runs, statuses, labels, check suites. */
+function mixedDeliveries(model: GitHubModel, prs: FakePullRequest[], count: number): WebhookDelivery[] {
+  const payloads = new WebhookPayloads(model);
   const out: WebhookDelivery[] = [];
   for (let i = 0; i < count; i++) {
     const pr = prs[i % prs.length]!;
-    const run = gh.model.headContexts(pr).checkRuns[0]!;
+    const run = model.headContexts(pr).checkRuns[0]!;
     switch (i % 4) {
       case 0:
         out.push(payloads.checkRun(pr, run, "completed"));
         break;
       case 1:
-        out.push(payloads.status(pr, gh.model.headContexts(pr).statuses[0] ?? gh.model.setStatus(pr, "ci/legacy", "SUCCESS")));
+        out.push(payloads.status(pr, model.headContexts(pr).statuses[0]!));
         break;
       case 2:
         out.push(payloads.pullRequest(pr, "labeled", { label: "bench" }));
@@ -79,7 +94,11 @@ export const webhookAcks: BenchScenario = {
   async run({ quick }) {
     const rounds = quick ? 3 : 7;
     const perRound = quick ? 400 : 1500;
-    const { gh, prs } = await seededGitHub(4, 10);
+    // The same deterministic model twice: in the fake GitHub's own process (which the app asks)
+    // and here (to build payloads whose numbers and shas match).
+    const gh = await fakeGitHubProcess(4, 10);
+    const model = new GitHubModel();
+    const prs = seedBenchModel(model, 4, 10);
     const creds = appCredentials();
     let bare: AppProcess | undefined;
     let app: AppProcess | undefined;
@@ -89,11 +108,11 @@ export const webhookAcks: BenchScenario = {
       app = await startApp({ githubHost: gh.host, env: { SHUTDOWN_GRACE_MS: "3000", ...(process.env["BENCH_APP_ENV"] ? JSON.parse(process.env["BENCH_APP_ENV"]) : {}) } });
       const senders = { bare: new WebhookSender({ appUrl: bare.url, secret: creds.secret }), app: new WebhookSender({ appUrl: app.url, secret: creds.secret }) };
       // Warm-up: JIT, keep-alive sockets, the app's installation token and config cache.
-      for (const s of Object.values(senders)) await round(s, mixedDeliveries(gh, prs, 200));
+      for (const s of Object.values(senders)) await round(s, mixedDeliveries(model, prs, 200));
       const results: Record<"bare" | "app", RoundResult[]> = { bare: [], app: [] };
       for (let i = 0; i < rounds; i++) {
         const order: Array<"bare" | "app"> = i % 2 === 0 ? ["bare", "app"] : ["app", "bare"];
-        for (const side of order) results[side].push(await round(senders[side], mixedDeliveries(gh, prs, perRound)));
+        for (const side of order) results[side].push(await round(senders[side], mixedDeliveries(model, prs, perRound)));
       }
       for (const s of Object.values(senders)) s.close();
       const a = results.app;
@@ -101,7 +120,9 @@ export const webhookAcks: BenchScenario = {
       const bareRate = median(b.map((r) => r.acksPerSecond));
       const appP99 = median(a.map((r) => r.p99));
       const failures = a.reduce((n, r) => n + r.failures, 0) + b.reduce((n, r) => n + r.failures, 0);
-      const note = `${perRound} deliveries per round over ${prs.length} PRs, ${CONCURRENCY} in flight${failures ? `; ${failures} NOT acknowledged` : ""}`;
+      const github = await gh.counts();
+      const githubRequests = Object.values(github).reduce((a, b) => a + b, 0);
+      const note = `${perRound} deliveries per round over ${prs.length} PRs, ${CONCURRENCY} in flight, fake GitHub in its own process (${githubRequests} requests from the app)${failures ? `; ${failures} NOT acknowledged` : ""}`;
       // Paired ratios: each round's two halves ran back to back, so they share the machine's
       // momentary load; their median is steadier than the ratio of the two medians.
       const ratios = a.map((r, i) => r.acksPerSecond / b[i]!.acksPerSecond);
@@ -141,8 +162,8 @@ export const burstCoalescing: BenchScenario = {
   async run({ quick }) {
     const runs = quick ? 3 : 8;
     const debounceMs = 2000; // the default
-    const { gh } = await seededGitHub(0, 0);
     const creds = appCredentials();
+    const gh = await startFakeGitHub({ appId: creds.appId, appPublicKey: creds.publicKey });
     const repo = gh.model.addRepo("burst-org/repo", { requiredChecks: [] });
     const payloads = new WebhookPayloads(gh.model);
     let app: AppProcess | undefined;

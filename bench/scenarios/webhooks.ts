@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { appCredentials, ROOT, startApp, type AppProcess } from "../../test/helpers/app-process.js";
@@ -71,16 +72,38 @@ interface RoundResult {
   p50: number;
   p99: number;
   failures: number;
+  /** The app process's CPU time (user + system) per delivery, from /proc; NaN where there is none. */
+  cpuMsPerDelivery: number;
 }
 
-async function round(sender: WebhookSender, deliveries: WebhookDelivery[]): Promise<RoundResult> {
+/** CPU time (user + system) a process has used, in ms, from /proc/<pid>/stat (Linux); NaN elsewhere. */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+/** USER_HZ: 100 on every Linux this runs on. */
+const CLOCK_TICKS = 100;
+
+async function round(sender: WebhookSender, deliveries: WebhookDelivery[], pid: number | undefined): Promise<RoundResult> {
   const prepared = await Promise.all(deliveries.map((d) => sender.prepare(d)));
+  const cpuBefore = processCpuMs(pid);
   const started = performance.now();
   const results: DeliveryResult[] = await sender.sendAll(prepared, CONCURRENCY);
   const seconds = (performance.now() - started) / 1000;
+  const cpu = processCpuMs(pid) - cpuBefore;
   const ok = results.filter((r) => r.status >= 200 && r.status < 300);
   const ms = results.map((r) => r.ms);
-  return { acksPerSecond: ok.length / seconds, p50: percentile(ms, 50), p99: percentile(ms, 99), failures: results.length - ok.length };
+  return {
+    acksPerSecond: ok.length / seconds,
+    p50: percentile(ms, 50),
+    p99: percentile(ms, 99),
+    failures: results.length - ok.length,
+    cpuMsPerDelivery: cpu / results.length,
+  };
 }
 
 /**
@@ -107,12 +130,13 @@ export const webhookAcks: BenchScenario = {
       // Backoffs short and the drain bounded, so the app's background snapshots stay realistic but finite.
       app = await startApp({ githubHost: gh.host, env: { SHUTDOWN_GRACE_MS: "3000", ...(process.env["BENCH_APP_ENV"] ? JSON.parse(process.env["BENCH_APP_ENV"]) : {}) } });
       const senders = { bare: new WebhookSender({ appUrl: bare.url, secret: creds.secret }), app: new WebhookSender({ appUrl: app.url, secret: creds.secret }) };
+      const pids = { bare: bare.child.pid, app: app.child.pid };
       // Warm-up: JIT, keep-alive sockets, the app's installation token and config cache.
-      for (const s of Object.values(senders)) await round(s, mixedDeliveries(model, prs, 200));
+      for (const side of ["bare", "app"] as const) await round(senders[side], mixedDeliveries(model, prs, 200), pids[side]);
       const results: Record<"bare" | "app", RoundResult[]> = { bare: [], app: [] };
       for (let i = 0; i < rounds; i++) {
         const order: Array<"bare" | "app"> = i % 2 === 0 ? ["bare", "app"] : ["app", "bare"];
-        for (const side of order) results[side].push(await round(senders[side], mixedDeliveries(model, prs, perRound)));
+        for (const side of order) results[side].push(await round(senders[side], mixedDeliveries(model, prs, perRound), pids[side]));
       }
       for (const s of Object.values(senders)) s.close();
       const a = results.app;
@@ -142,6 +166,15 @@ export const webhookAcks: BenchScenario = {
           target: "< 50 ms",
           met: appP99 < 50,
         }),
+        ...(a.every((r) => Number.isFinite(r.cpuMsPerDelivery))
+          ? [
+              figure("CPU per delivery (pr-telemetry process)", "ms", a.map((r) => r.cpuMsPerDelivery), {
+                baseline: { name: "bare Probot", median: median(b.map((r) => r.cpuMsPerDelivery)) },
+                ratio: median(a.map((r) => r.cpuMsPerDelivery)) / median(b.map((r) => r.cpuMsPerDelivery)),
+                note: "user + system CPU of the process during a round (/proc), divided by its deliveries; the app's includes its background work (snapshots, observations); ratio > 1 is more CPU",
+              }),
+            ]
+          : []),
       ];
     } finally {
       await app?.stop();

@@ -1,8 +1,10 @@
 import type { BenchScenario } from "./scenario.js";
+import { sweepBench } from "./scenarios/sweep.js";
 import { burstCoalescing, webhookAcks } from "./scenarios/webhooks.js";
 
 /** Every scenario `npm run bench` runs, in order. */
 export const scenarios: BenchScenario[] = [
   webhookAcks,
   burstCoalescing,
+  sweepBench,
 ];

@@ -22,7 +22,8 @@ import {
 } from "./open-pull-requests-query.js";
 import { splitRepo } from "./read-repo-config.js";
 import { batchedConfigReaders } from "./repo-configs-query.js";
-import { indexStore, repoKey, type StoreIndex, type StoredRepository } from "./store-index.js";
+import { repoKey, type StoreIndex, type StoredRepository } from "./store-index.js";
+import { SweepMemory } from "./sweep-memory.js";
 import { sweepDue } from "./sweep-due.js";
 import type { SweepFailure, SweepSummary } from "./sweep-summary.js";
 import { gapFillCandidates, missedByWebhooks, outcomeRecorded } from "./webhook-gaps.js";
@@ -64,7 +65,9 @@ export interface RunSweepOptions {
   runnerIntervalMinutes?: number;
   /** Last sweep per repository key the caller remembers (the scheduler's), besides the store's. */
   lastSweptAt?: Map<string, Date>;
-  /** How far back the store is read for the gap-fill (default 30 days). */
+  /** What the sweep knows from the store, kept between sweeps (the scheduler's); a fresh one otherwise. */
+  memory?: SweepMemory;
+  /** How far back a fresh memory reads the store (default 7 days). */
   lookbackDays?: number;
   /** A change younger than this is not counted as missed by webhooks (default 5 min). */
   missedGraceMs?: number;
@@ -78,7 +81,6 @@ export interface RunSweepOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const DAY_MS = 86_400_000;
 /** Smallest page the sweep falls back to when GitHub keeps timing out. */
 const MIN_PAGE_SIZE = 10;
 
@@ -140,10 +142,10 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
 
     // 2. What the store knows: one read for every repository of this sweep.
     const wanted = new Set(plan.flatMap((p) => p.repos.map(repoKey)));
+    const memory = options.memory ?? new SweepMemory(options.lookbackDays ?? 7, wanted);
     let index: StoreIndex | undefined;
     try {
-      const since = new Date(startedAt.getTime() - (options.lookbackDays ?? 30) * DAY_MS);
-      index = await indexStore(options.store.read({ since, measurements: ["pr_observation", "outcome"] }), wanted);
+      index = await memory.refresh(options.store, startedAt);
     } catch (error) {
       summary.failures.push({ repo: "(store)", reason: `could not read the store, so no gap-fill this time: ${(error as Error).message}` });
     }
@@ -179,7 +181,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
             progress({ repo, status: "skipped", reason: decision.reason });
             continue;
           }
-          const openPrs = await sweepRepo(repo, state, stored, index !== undefined, summary, options, now, safetyMargin);
+          const openPrs = await sweepRepo(repo, state, stored, index !== undefined, summary, options, now, safetyMargin, memory);
           summary.repos++;
           options.lastSweptAt?.set(repoKey(repo), now());
           progress({ repo, status: "swept", openPrs });
@@ -241,6 +243,7 @@ async function sweepRepo(
   options: RunSweepOptions,
   now: () => Date,
   safetyMargin: number,
+  memory: SweepMemory,
 ): Promise<number> {
   const [owner, name] = splitRepo(repo);
   const octokit = state.target.octokit;
@@ -318,7 +321,10 @@ async function sweepRepo(
   }
 
   summary.observationsWritten += points.filter((p) => p.measurement === "pr_observation").length;
-  if (!options.dryRun && points.length) await options.store.write(points);
+  if (!options.dryRun && points.length) {
+    await options.store.write(points);
+    memory.record(points);
+  }
   if (stopped) throw new BudgetStop(stopped);
   return complete.length;
 }

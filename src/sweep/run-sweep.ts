@@ -131,7 +131,13 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
     const plan: Array<{ state: TargetState; repos: string[] }> = [];
     for (const target of options.targets) {
       try {
-        plan.push({ state: { target }, repos: target.repos ?? (await listRepos(target, summary, log)) });
+        let repos = target.repos;
+        if (!repos) {
+          const listed = await withRetryAfter(() => listRepos(target, log), { log, sleep: options.sleep, signal: options.signal });
+          for (const repo of listed.archived) summary.skipped.push({ repo, reason: "archived" });
+          repos = listed.repos;
+        }
+        plan.push({ state: { target }, repos });
       } catch (error) {
         summary.failures.push({ repo: target.name, reason: `could not list its repositories: ${describeGitHubFailure(error)}` });
       }
@@ -217,20 +223,21 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
 }
 
 /** Every repository an installation can see (100 a page), archived ones left out. */
-async function listRepos(target: SweepTarget, summary: SweepSummary, log: Logger): Promise<string[]> {
+async function listRepos(target: SweepTarget, log: Logger): Promise<{ repos: string[]; archived: string[] }> {
   const octokit = target.octokit;
   const repos: string[] = [];
+  const archived: string[] = [];
   for await (const page of octokit.paginate.iterator(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 })) {
     for (const repo of page.data) {
       if (repo.archived) {
-        summary.skipped.push({ repo: repo.full_name, reason: "archived" });
+        archived.push(repo.full_name);
         continue;
       }
       repos.push(repo.full_name);
     }
   }
   log.debug({ target: target.name, repos: repos.length }, "sweep: repositories listed");
-  return repos;
+  return { repos, archived };
 }
 
 /** Lists one repository's open PRs, observes each, fills the closes the webhooks missed, writes. */

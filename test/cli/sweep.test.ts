@@ -180,6 +180,25 @@ describe("pr-telemetry sweep", () => {
     expect(JSON.parse(io.out).failures).toEqual([{ repo: "other/b", reason: "it belongs to installation 99, not the one named with --installation" }]);
   });
 
+  it("as the app with --installation: sweeps only that installation's repositories", async () => {
+    const io = memoryIo({ APP_ID: "12345", PRIVATE_KEY: privateKey, DATA_DIR: dir });
+    const scopes = [
+      nock(API)
+        .get("/app/installations/77")
+        .reply(200, { id: 77, account: { login: "octo", id: 1, type: "Organization" }, app_id: 12345, target_type: "Organization", suspended_at: null })
+        .post("/app/installations/77/access_tokens")
+        .reply(201, { token: "ghs_77", expires_at: "2026-02-05T10:00:00Z", permissions: {}, repository_selection: "selected" })
+        .get("/installation/repositories")
+        .query({ per_page: 100 })
+        .reply(200, { total_count: 1, repository_selection: "selected", repositories: [restRepo("octo/a", 1)] }),
+      noConfigFile(API, "octo/a"),
+      graphqlPage(API, "octo/a", openPage([prNode({ repo: "octo/a", number: 1 })], null), "token ghs_77"),
+    ];
+    expect(await runCli(["sweep", "--installation", "77", "--json"], io)).toBe(0);
+    for (const s of scopes) expect(s.isDone()).toBe(true);
+    expect(JSON.parse(io.out)).toMatchObject({ repos: 1, openPrs: 1, failures: [] });
+  });
+
   it("reaches GitHub Enterprise Server at GHE_PROTOCOL://GHE_HOST (REST /api/v3, GraphQL /api/graphql)", async () => {
     const base = "http://ghe.example.test";
     const io = memoryIo({ GITHUB_TOKEN: "ghp_token", GHE_HOST: "ghe.example.test", GHE_PROTOCOL: "http", DATA_DIR: dir });

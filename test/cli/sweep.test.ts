@@ -6,6 +6,8 @@ import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { memoryIo } from "../../src/cli/cli-io.js";
 import { runCli } from "../../src/cli/run-cli.js";
+import { sweepCommand } from "../../src/cli/commands/sweep.js";
+import { openStore } from "../../src/store/open-store.js";
 import { configsBody, notFoundBody, openPage, prNode, restRepo } from "../sweep/github-shapes.js";
 
 const API = "https://api.github.com";
@@ -250,5 +252,19 @@ describe("pr-telemetry sweep", () => {
     expect(limited.isDone() && ok.isDone()).toBe(true);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
     expect(JSON.parse(io.out)).toMatchObject({ repos: 1, failures: [] });
+  });
+
+  it("points InfluxDB did not take before the exit: exit 1, they stay in the journal", async () => {
+    const io = memoryIo({ GITHUB_TOKEN: "ghp_token", DATA_DIR: dir });
+    noConfigFile(API, "octo/a");
+    graphqlPage(API, "octo/a", openPage([prNode({ repo: "octo/a", number: 1 })], null), "token ghp_token");
+    const stuck: typeof openStore = async (config, log) => {
+      const store = await openStore(config, log);
+      return { ...store, drain: async () => ({ backlog: 1 }) };
+    };
+    await sweepCommand({ open: stuck }).handler({ repo: ["octo/a"], json: true }, io);
+    expect(io.exitCode).toBe(1);
+    expect(io.err).toContain(`1 point(s) did not reach InfluxDB before the exit; they stay in the journal (${join(dir, "journal")}) and go with the next run`);
+    expect(await journalLines()).toHaveLength(1);
   });
 });

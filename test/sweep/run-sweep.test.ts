@@ -249,6 +249,16 @@ describe("runSweep", () => {
     expect(summary.skipped).toEqual([{ repo: "octo/b", reason: "rate limit safety margin reached" }]);
   });
 
+  it("stops between repositories when told to shut down, and says so", async () => {
+    const abort = new AbortController();
+    pageOf("octo/a", null, openPage([prNode({ repo: "octo/a", number: 1 })], null));
+    const summary = await runSweep(
+      options([target(["octo/a", "octo/b"])], { signal: abort.signal, onProgress: (p) => p.repo === "octo/a" && abort.abort() }),
+    );
+    expect(summary).toMatchObject({ repos: 1, openPrs: 1, stoppedEarly: "shutting down" });
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
   it("waits out a secondary rate limit's retry-after, then goes on", async () => {
     const limited = nock(API)
       .post("/graphql")

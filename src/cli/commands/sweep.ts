@@ -26,6 +26,8 @@ export interface SweepCommandDeps {
   Octokit?: typeof ProbotOctokit;
   attempts?: AttemptSource;
   log?: Logger;
+  /** Opens the store (tests pass one whose InfluxDB backlog does not drain). */
+  open?: typeof openStore;
 }
 
 const REPO_NAME = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
@@ -86,7 +88,7 @@ async function sweepHandler(args: SweepArgs, io: CliIo, deps: SweepCommandDeps):
     setupFailures = found.failures;
   }
 
-  const store = await openStore(config, log);
+  const store = await (deps.open ?? openStore)(config, log);
   const repoConfigs = new RepoConfigCache(config.configCacheMs);
   const bar = progressRenderer(io);
   let summary;
@@ -110,7 +112,7 @@ async function sweepHandler(args: SweepArgs, io: CliIo, deps: SweepCommandDeps):
     await store.close();
     if (backlog !== 0) {
       io.stderr(
-        `pr-telemetry: ${backlog < 0 ? "the store could not be drained" : `${backlog} points are not in InfluxDB yet`}; they stay in the journal (${config.journalDir}) and go with the next run\n`,
+        `pr-telemetry: ${backlog < 0 ? "the store could not be drained" : `${backlog} point(s) did not reach InfluxDB before the exit`}; they stay in the journal (${config.journalDir}) and go with the next run\n`,
       );
       io.exitCode = 1;
     }

@@ -329,6 +329,20 @@ describe("runSweep", () => {
     ]);
   });
 
+  it("remembers each repository's last sweep in the caller's map (a repository without open PRs leaves no point)", async () => {
+    const hourly = { ...DEFAULT_REPO_CONFIG, sweep_interval_minutes: 60 };
+    const lastSweptAt = new Map<string, Date>();
+    pageOf("Octo/Empty", null, openPage([], null));
+    const first = await runSweep(options([target(["Octo/Empty"])], { repoConfigs: { get: async () => hourly }, lastSweptAt }));
+    expect(first.repos).toBe(1);
+    expect(lastSweptAt.get("octo/empty")).toEqual(NOW);
+    const second = await runSweep(
+      options([target(["Octo/Empty"])], { repoConfigs: { get: async () => hourly }, lastSweptAt, now: () => new Date(NOW.getTime() + 15 * 60_000) }),
+    );
+    expect(second.repos).toBe(0);
+    expect(second.skipped).toEqual([{ repo: "Octo/Empty", reason: "not due: swept 15 min ago, sweep_interval_minutes is 60" }]);
+  });
+
   it("counts observations the webhooks missed: a new head commit and a PR never seen", async () => {
     const dayAgo = new Date(NOW.getTime() - 86_400_000);
     await store.write([

@@ -1,4 +1,5 @@
 import type { BenchScenario } from "./scenario.js";
+import { influxScenario } from "./scenarios/influx.js";
 import { sweepBench } from "./scenarios/sweep.js";
 import { burstCoalescing, webhookAcks } from "./scenarios/webhooks.js";
 
@@ -6,5 +7,6 @@ import { burstCoalescing, webhookAcks } from "./scenarios/webhooks.js";
 export const scenarios: BenchScenario[] = [
   webhookAcks,
   burstCoalescing,
+  influxScenario,
   sweepBench,
 ];

@@ -320,7 +320,10 @@ async function sweepRepo(
         const [final] = await completeConnections(octokit, owner, name, [node]);
         const attempts = await options.attempts.get(repo, closed.number);
         points.push(closeOutcome(closed, { source: "sweep" }));
-        points.push(observationPoint(final!, endedAt, { trigger: "sweep", ...attempts }));
+        // Observed now, as the close handler's final observation is: newer than every stored
+        // observation of the PR (the close time may not be, with clocks apart), so the next sweep
+        // finds it closed and asks nothing more.
+        points.push(observationPoint(final!, seenAt, { trigger: "sweep", ...attempts }));
         summary.outcomesFilled++;
         options.log.info({ repo, pr: closed.number }, "sweep: filled an outcome the webhooks missed");
       }

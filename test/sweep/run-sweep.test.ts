@@ -159,7 +159,7 @@ describe("runSweep", () => {
     ]);
     const final = (await stored()).filter((p) => p.measurement === "pr_observation" && p.tags.pr === "5" && p.fields.trigger === "sweep");
     expect(final).toHaveLength(1);
-    expect(final[0]!.time.toISOString()).toBe("2026-02-05T08:30:00.000Z");
+    expect(final[0]!.time.toISOString()).toBe(NOW.toISOString());
     expect(final[0]!.fields.state).toBe("MERGED");
 
     // A second sweep finds nothing left to fill: the final observation says MERGED.

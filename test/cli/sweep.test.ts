@@ -201,6 +201,19 @@ describe("pr-telemetry sweep", () => {
     expect(JSON.parse(io.out)).toMatchObject({ repos: 1, openPrs: 1, failures: [] });
   });
 
+  it("as the app with --repo on a suspended installation: exit 1 saying so, nothing asked of it", async () => {
+    const io = memoryIo({ APP_ID: "12345", PRIVATE_KEY: privateKey, DATA_DIR: dir });
+    const scope = nock(API)
+      .get("/app/installations")
+      .query({ per_page: 100 })
+      .reply(200, [{ id: 77, account: { login: "octo", id: 1, type: "Organization" }, app_id: 12345, target_type: "Organization", suspended_at: "2026-01-01T00:00:00Z" }])
+      .get("/repos/octo/a/installation")
+      .reply(200, { id: 77, account: { login: "octo", id: 1, type: "Organization" }, app_id: 12345, suspended_at: "2026-01-01T00:00:00Z" });
+    expect(await runCli(["sweep", "--repo", "octo/a", "--json"], io)).toBe(1);
+    expect(scope.isDone()).toBe(true);
+    expect(JSON.parse(io.out)).toMatchObject({ repos: 0, failures: [{ repo: "octo/a", reason: "its installation 77 is suspended: unsuspend the app on that account" }] });
+  });
+
   it("reaches GitHub Enterprise Server at GHE_PROTOCOL://GHE_HOST (REST /api/v3, GraphQL /api/graphql)", async () => {
     const base = "http://ghe.example.test";
     const io = memoryIo({ GITHUB_TOKEN: "ghp_token", GHE_HOST: "ghe.example.test", GHE_PROTOCOL: "http", DATA_DIR: dir });

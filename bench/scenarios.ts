@@ -1,12 +1,12 @@
 import type { BenchScenario } from "./scenario.js";
 import { influxScenario } from "./scenarios/influx.js";
-import { sweepCost } from "./scenarios/sweep-cost.js";
+import { sweepBench } from "./scenarios/sweep.js";
 import { burstCoalescing, webhookAcks } from "./scenarios/webhooks.js";
 
 /** Every scenario `npm run bench` runs, in order. */
 export const scenarios: BenchScenario[] = [
   webhookAcks,
   burstCoalescing,
-  sweepCost,
   influxScenario,
+  sweepBench,
 ];

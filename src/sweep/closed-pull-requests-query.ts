@@ -11,8 +11,8 @@ export const CLOSED_PULL_REQUESTS_PER_QUERY = 25;
  * close the webhooks missed. Aliased (`sweepCloseEvents`) so it never collides with the snapshot
  * fragment's own `timelineItems` selection.
  * - `closedBy`: GraphQL has no such field; the newest ClosedEvent's actor is who closed it.
- * - `autoMerge`: `autoMergeRequest` is cleared once GitHub merges, so the newest auto-merge
- *   event before the merge tells whether auto-merge was on when it merged.
+ * - `autoMerge`: `autoMergeRequest` may be cleared once GitHub has merged, so the newest
+ *   auto-merge event before the merge also tells whether auto-merge was on when it merged.
  */
 const CLOSE_FRAGMENT = `fragment PullRequestClose on PullRequest {
   closedAt

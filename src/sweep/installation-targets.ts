@@ -61,7 +61,11 @@ export async function installationTargets(
           continue;
         }
         if (!installations.some((i) => i.id === id)) {
-          failures.push({ repo, reason: `it belongs to installation ${id}, not the one named with --installation` });
+          const reason =
+            options.installationId !== undefined
+              ? `it belongs to installation ${id}, not the one named with --installation`
+              : `its installation ${id} is suspended: unsuspend the app on that account`;
+          failures.push({ repo, reason });
           continue;
         }
         byInstallation.set(id, [...(byInstallation.get(id) ?? []), repo]);

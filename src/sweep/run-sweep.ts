@@ -22,7 +22,8 @@ import {
 } from "./open-pull-requests-query.js";
 import { splitRepo } from "./read-repo-config.js";
 import { batchedConfigReaders } from "./repo-configs-query.js";
-import { indexStore, repoKey, type StoreIndex, type StoredRepository } from "./store-index.js";
+import { repoKey, type StoreIndex, type StoredRepository } from "./store-index.js";
+import { SweepMemory } from "./sweep-memory.js";
 import { sweepDue } from "./sweep-due.js";
 import type { SweepFailure, SweepSummary } from "./sweep-summary.js";
 import { gapFillCandidates, missedByWebhooks, outcomeRecorded } from "./webhook-gaps.js";
@@ -64,7 +65,9 @@ export interface RunSweepOptions {
   runnerIntervalMinutes?: number;
   /** Last sweep per repository key the caller remembers (the scheduler's), besides the store's. */
   lastSweptAt?: Map<string, Date>;
-  /** How far back the store is read for the gap-fill (default 30 days). */
+  /** What the sweep knows from the store, kept between sweeps (the scheduler's); a fresh one otherwise. */
+  memory?: SweepMemory;
+  /** How far back a fresh memory reads the store (default 7 days). */
   lookbackDays?: number;
   /** A change younger than this is not counted as missed by webhooks (default 5 min). */
   missedGraceMs?: number;
@@ -78,7 +81,6 @@ export interface RunSweepOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const DAY_MS = 86_400_000;
 /** Smallest page the sweep falls back to when GitHub keeps timing out. */
 const MIN_PAGE_SIZE = 10;
 
@@ -129,7 +131,13 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
     const plan: Array<{ state: TargetState; repos: string[] }> = [];
     for (const target of options.targets) {
       try {
-        plan.push({ state: { target }, repos: target.repos ?? (await listRepos(target, summary, log)) });
+        let repos = target.repos;
+        if (!repos) {
+          const listed = await withRetryAfter(() => listRepos(target, log), { log, sleep: options.sleep, signal: options.signal });
+          for (const repo of listed.archived) summary.skipped.push({ repo, reason: "archived" });
+          repos = listed.repos;
+        }
+        plan.push({ state: { target }, repos });
       } catch (error) {
         summary.failures.push({ repo: target.name, reason: `could not list its repositories: ${describeGitHubFailure(error)}` });
       }
@@ -140,10 +148,10 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
 
     // 2. What the store knows: one read for every repository of this sweep.
     const wanted = new Set(plan.flatMap((p) => p.repos.map(repoKey)));
+    const memory = options.memory ?? new SweepMemory(options.lookbackDays ?? 7, wanted);
     let index: StoreIndex | undefined;
     try {
-      const since = new Date(startedAt.getTime() - (options.lookbackDays ?? 30) * DAY_MS);
-      index = await indexStore(options.store.read({ since, measurements: ["pr_observation", "outcome"] }), wanted);
+      index = await memory.refresh(options.store, startedAt);
     } catch (error) {
       summary.failures.push({ repo: "(store)", reason: `could not read the store, so no gap-fill this time: ${(error as Error).message}` });
     }
@@ -179,7 +187,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
             progress({ repo, status: "skipped", reason: decision.reason });
             continue;
           }
-          const openPrs = await sweepRepo(repo, state, stored, index !== undefined, summary, options, now, safetyMargin);
+          const openPrs = await sweepRepo(repo, state, stored, index !== undefined, summary, options, now, safetyMargin, memory);
           summary.repos++;
           options.lastSweptAt?.set(repoKey(repo), now());
           progress({ repo, status: "swept", openPrs });
@@ -215,20 +223,21 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
 }
 
 /** Every repository an installation can see (100 a page), archived ones left out. */
-async function listRepos(target: SweepTarget, summary: SweepSummary, log: Logger): Promise<string[]> {
+async function listRepos(target: SweepTarget, log: Logger): Promise<{ repos: string[]; archived: string[] }> {
   const octokit = target.octokit;
   const repos: string[] = [];
+  const archived: string[] = [];
   for await (const page of octokit.paginate.iterator(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 })) {
     for (const repo of page.data) {
       if (repo.archived) {
-        summary.skipped.push({ repo: repo.full_name, reason: "archived" });
+        archived.push(repo.full_name);
         continue;
       }
       repos.push(repo.full_name);
     }
   }
   log.debug({ target: target.name, repos: repos.length }, "sweep: repositories listed");
-  return repos;
+  return { repos, archived };
 }
 
 /** Lists one repository's open PRs, observes each, fills the closes the webhooks missed, writes. */
@@ -241,6 +250,7 @@ async function sweepRepo(
   options: RunSweepOptions,
   now: () => Date,
   safetyMargin: number,
+  memory: SweepMemory,
 ): Promise<number> {
   const [owner, name] = splitRepo(repo);
   const octokit = state.target.octokit;
@@ -310,7 +320,10 @@ async function sweepRepo(
         const [final] = await completeConnections(octokit, owner, name, [node]);
         const attempts = await options.attempts.get(repo, closed.number);
         points.push(closeOutcome(closed, { source: "sweep" }));
-        points.push(observationPoint(final!, endedAt, { trigger: "sweep", ...attempts }));
+        // Observed now, as the close handler's final observation is: newer than every stored
+        // observation of the PR (the close time may not be, with clocks apart), so the next sweep
+        // finds it closed and asks nothing more.
+        points.push(observationPoint(final!, seenAt, { trigger: "sweep", ...attempts }));
         summary.outcomesFilled++;
         options.log.info({ repo, pr: closed.number }, "sweep: filled an outcome the webhooks missed");
       }
@@ -318,7 +331,10 @@ async function sweepRepo(
   }
 
   summary.observationsWritten += points.filter((p) => p.measurement === "pr_observation").length;
-  if (!options.dryRun && points.length) await options.store.write(points);
+  if (!options.dryRun && points.length) {
+    await options.store.write(points);
+    memory.record(points);
+  }
   if (stopped) throw new BudgetStop(stopped);
   return complete.length;
 }

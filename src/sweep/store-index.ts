@@ -33,39 +33,45 @@ export function repoKey(repo: string): string {
  * Folds pr_observation and outcome points into the newest state per pull request, in one pass
  * over whatever order the store yields them (the journal's is file order, InfluxDB's is not).
  * `only`: the repository keys to keep (others are skipped without being held in memory).
+ * `into`: an index to fold into (folding a point twice changes nothing).
  */
-export async function indexStore(points: AsyncIterable<Point>, only?: Set<string>): Promise<StoreIndex> {
-  const index: StoreIndex = new Map();
+export async function indexStore(points: AsyncIterable<Point>, only?: Set<string>, into: StoreIndex = new Map()): Promise<StoreIndex> {
   for await (const point of points) {
-    const repo = point.tags.repo;
-    const number = Number(point.tags.pr);
-    if (!repo || !Number.isInteger(number)) continue;
-    const key = repoKey(repo);
-    if (only && !only.has(key)) continue;
-    let stored = index.get(key);
-    if (!stored) {
-      stored = { firstPointAt: point.time, prs: new Map() };
-      index.set(key, stored);
-    }
-    if (point.time < stored.firstPointAt) stored.firstPointAt = point.time;
-    let pr = stored.prs.get(number);
-    if (!pr) {
-      pr = {};
-      stored.prs.set(number, pr);
-    }
-    if (point.measurement === "outcome") {
-      if (!pr.outcomeAt || point.time > pr.outcomeAt) pr.outcomeAt = point.time;
-    } else if (point.measurement === "pr_observation") {
-      const f = point.fields;
-      if (f.trigger === "sweep" && (!stored.lastSweptAt || point.time > stored.lastSweptAt)) stored.lastSweptAt = point.time;
-      if (!pr.observedAt || point.time >= pr.observedAt) {
-        pr.observedAt = point.time;
-        pr.state = typeof f.state === "string" ? f.state : undefined;
-        pr.headSha = typeof f.head_sha === "string" ? f.head_sha : undefined;
-        pr.isDraft = typeof f.is_draft === "boolean" ? f.is_draft : undefined;
-        pr.baseRef = typeof f.base_ref === "string" ? f.base_ref : undefined;
-      }
-    }
+    if (only && !only.has(repoKey(point.tags.repo ?? ""))) continue;
+    foldPoint(into, point);
   }
-  return index;
+  return into;
+}
+
+/** Folds one point into the index (other measurements and points without repo/pr are ignored). */
+export function foldPoint(index: StoreIndex, point: Point): void {
+  if (point.measurement !== "outcome" && point.measurement !== "pr_observation") return;
+  const repo = point.tags.repo;
+  const number = Number(point.tags.pr);
+  if (!repo || !Number.isInteger(number)) return;
+  const key = repoKey(repo);
+  let stored = index.get(key);
+  if (!stored) {
+    stored = { firstPointAt: point.time, prs: new Map() };
+    index.set(key, stored);
+  }
+  if (point.time < stored.firstPointAt) stored.firstPointAt = point.time;
+  let pr = stored.prs.get(number);
+  if (!pr) {
+    pr = {};
+    stored.prs.set(number, pr);
+  }
+  if (point.measurement === "outcome") {
+    if (!pr.outcomeAt || point.time > pr.outcomeAt) pr.outcomeAt = point.time;
+    return;
+  }
+  const f = point.fields;
+  if (f.trigger === "sweep" && (!stored.lastSweptAt || point.time > stored.lastSweptAt)) stored.lastSweptAt = point.time;
+  if (!pr.observedAt || point.time >= pr.observedAt) {
+    pr.observedAt = point.time;
+    pr.state = typeof f.state === "string" ? f.state : undefined;
+    pr.headSha = typeof f.head_sha === "string" ? f.head_sha : undefined;
+    pr.isDraft = typeof f.is_draft === "boolean" ? f.is_draft : undefined;
+    pr.baseRef = typeof f.base_ref === "string" ? f.base_ref : undefined;
+  }
 }

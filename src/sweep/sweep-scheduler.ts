@@ -2,6 +2,7 @@ import type { Probot } from "probot";
 import type { Runtime } from "../runtime.js";
 import { installationTargets } from "./installation-targets.js";
 import { runSweep } from "./run-sweep.js";
+import { SweepMemory } from "./sweep-memory.js";
 import type { SweepSummary } from "./sweep-summary.js";
 
 export interface SweepScheduler {
@@ -40,6 +41,8 @@ export function startSweepScheduler(app: Probot, runtime: Runtime, options: Swee
   const random = options.random ?? Math.random;
   const intervalMs = minutes * 60_000;
   const lastSweptAt = new Map<string, Date>();
+  // Kept across sweeps: each sweep reads only what the store gained since the previous one.
+  const memory = new SweepMemory();
   const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<SweepSummary | undefined> | undefined;
@@ -62,6 +65,7 @@ export function startSweepScheduler(app: Probot, runtime: Runtime, options: Swee
         log,
         runnerIntervalMinutes: minutes,
         lastSweptAt,
+        memory,
         setupRequests: found.requests,
         setupFailures: found.failures,
         signal: abort.signal,

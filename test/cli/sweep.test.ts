@@ -6,6 +6,8 @@ import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { memoryIo } from "../../src/cli/cli-io.js";
 import { runCli } from "../../src/cli/run-cli.js";
+import { sweepCommand } from "../../src/cli/commands/sweep.js";
+import { openStore } from "../../src/store/open-store.js";
 import { configsBody, notFoundBody, openPage, prNode, restRepo } from "../sweep/github-shapes.js";
 
 const API = "https://api.github.com";
@@ -180,6 +182,38 @@ describe("pr-telemetry sweep", () => {
     expect(JSON.parse(io.out).failures).toEqual([{ repo: "other/b", reason: "it belongs to installation 99, not the one named with --installation" }]);
   });
 
+  it("as the app with --installation: sweeps only that installation's repositories", async () => {
+    const io = memoryIo({ APP_ID: "12345", PRIVATE_KEY: privateKey, DATA_DIR: dir });
+    const scopes = [
+      nock(API)
+        .get("/app/installations/77")
+        .reply(200, { id: 77, account: { login: "octo", id: 1, type: "Organization" }, app_id: 12345, target_type: "Organization", suspended_at: null })
+        .post("/app/installations/77/access_tokens")
+        .reply(201, { token: "ghs_77", expires_at: "2026-02-05T10:00:00Z", permissions: {}, repository_selection: "selected" })
+        .get("/installation/repositories")
+        .query({ per_page: 100 })
+        .reply(200, { total_count: 1, repository_selection: "selected", repositories: [restRepo("octo/a", 1)] }),
+      noConfigFile(API, "octo/a"),
+      graphqlPage(API, "octo/a", openPage([prNode({ repo: "octo/a", number: 1 })], null), "token ghs_77"),
+    ];
+    expect(await runCli(["sweep", "--installation", "77", "--json"], io)).toBe(0);
+    for (const s of scopes) expect(s.isDone()).toBe(true);
+    expect(JSON.parse(io.out)).toMatchObject({ repos: 1, openPrs: 1, failures: [] });
+  });
+
+  it("as the app with --repo on a suspended installation: exit 1 saying so, nothing asked of it", async () => {
+    const io = memoryIo({ APP_ID: "12345", PRIVATE_KEY: privateKey, DATA_DIR: dir });
+    const scope = nock(API)
+      .get("/app/installations")
+      .query({ per_page: 100 })
+      .reply(200, [{ id: 77, account: { login: "octo", id: 1, type: "Organization" }, app_id: 12345, target_type: "Organization", suspended_at: "2026-01-01T00:00:00Z" }])
+      .get("/repos/octo/a/installation")
+      .reply(200, { id: 77, account: { login: "octo", id: 1, type: "Organization" }, app_id: 12345, suspended_at: "2026-01-01T00:00:00Z" });
+    expect(await runCli(["sweep", "--repo", "octo/a", "--json"], io)).toBe(1);
+    expect(scope.isDone()).toBe(true);
+    expect(JSON.parse(io.out)).toMatchObject({ repos: 0, failures: [{ repo: "octo/a", reason: "its installation 77 is suspended: unsuspend the app on that account" }] });
+  });
+
   it("reaches GitHub Enterprise Server at GHE_PROTOCOL://GHE_HOST (REST /api/v3, GraphQL /api/graphql)", async () => {
     const base = "http://ghe.example.test";
     const io = memoryIo({ GITHUB_TOKEN: "ghp_token", GHE_HOST: "ghe.example.test", GHE_PROTOCOL: "http", DATA_DIR: dir });
@@ -231,5 +265,19 @@ describe("pr-telemetry sweep", () => {
     expect(limited.isDone() && ok.isDone()).toBe(true);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
     expect(JSON.parse(io.out)).toMatchObject({ repos: 1, failures: [] });
+  });
+
+  it("points InfluxDB did not take before the exit: exit 1, they stay in the journal", async () => {
+    const io = memoryIo({ GITHUB_TOKEN: "ghp_token", DATA_DIR: dir });
+    noConfigFile(API, "octo/a");
+    graphqlPage(API, "octo/a", openPage([prNode({ repo: "octo/a", number: 1 })], null), "token ghp_token");
+    const stuck: typeof openStore = async (config, log) => {
+      const store = await openStore(config, log);
+      return { ...store, drain: async () => ({ backlog: 1 }) };
+    };
+    await sweepCommand({ open: stuck }).handler({ repo: ["octo/a"], json: true }, io);
+    expect(io.exitCode).toBe(1);
+    expect(io.err).toContain(`1 point(s) did not reach InfluxDB before the exit; they stay in the journal (${join(dir, "journal")}) and go with the next run`);
+    expect(await journalLines()).toHaveLength(1);
   });
 });

@@ -159,7 +159,7 @@ describe("runSweep", () => {
     ]);
     const final = (await stored()).filter((p) => p.measurement === "pr_observation" && p.tags.pr === "5" && p.fields.trigger === "sweep");
     expect(final).toHaveLength(1);
-    expect(final[0]!.time.toISOString()).toBe("2026-02-05T08:30:00.000Z");
+    expect(final[0]!.time.toISOString()).toBe(NOW.toISOString());
     expect(final[0]!.fields.state).toBe("MERGED");
 
     // A second sweep finds nothing left to fill: the final observation says MERGED.
@@ -249,6 +249,16 @@ describe("runSweep", () => {
     expect(summary.skipped).toEqual([{ repo: "octo/b", reason: "rate limit safety margin reached" }]);
   });
 
+  it("stops between repositories when told to shut down, and says so", async () => {
+    const abort = new AbortController();
+    pageOf("octo/a", null, openPage([prNode({ repo: "octo/a", number: 1 })], null));
+    const summary = await runSweep(
+      options([target(["octo/a", "octo/b"])], { signal: abort.signal, onProgress: (p) => p.repo === "octo/a" && abort.abort() }),
+    );
+    expect(summary).toMatchObject({ repos: 1, openPrs: 1, stoppedEarly: "shutting down" });
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
   it("waits out a secondary rate limit's retry-after, then goes on", async () => {
     const limited = nock(API)
       .post("/graphql")
@@ -317,6 +327,20 @@ describe("runSweep", () => {
       { repo: "octo/hourly", reason: "not due: swept 20 min ago, sweep_interval_minutes is 60" },
       { repo: "octo/never", reason: "sweep_interval_minutes is 0 in .github/pr-telemetry.yml" },
     ]);
+  });
+
+  it("remembers each repository's last sweep in the caller's map (a repository without open PRs leaves no point)", async () => {
+    const hourly = { ...DEFAULT_REPO_CONFIG, sweep_interval_minutes: 60 };
+    const lastSweptAt = new Map<string, Date>();
+    pageOf("Octo/Empty", null, openPage([], null));
+    const first = await runSweep(options([target(["Octo/Empty"])], { repoConfigs: { get: async () => hourly }, lastSweptAt }));
+    expect(first.repos).toBe(1);
+    expect(lastSweptAt.get("octo/empty")).toEqual(NOW);
+    const second = await runSweep(
+      options([target(["Octo/Empty"])], { repoConfigs: { get: async () => hourly }, lastSweptAt, now: () => new Date(NOW.getTime() + 15 * 60_000) }),
+    );
+    expect(second.repos).toBe(0);
+    expect(second.skipped).toEqual([{ repo: "Octo/Empty", reason: "not due: swept 15 min ago, sweep_interval_minutes is 60" }]);
   });
 
   it("counts observations the webhooks missed: a new head commit and a PR never seen", async () => {

@@ -82,6 +82,13 @@ describe("startSweepScheduler", () => {
     expect(await storedCount()).toBe(0);
   });
 
+  it("its timer never keeps the process alive", async () => {
+    const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    const before = timeouts();
+    scheduler = startSweepScheduler(app(), runtime, { firstDelayMs: 60_000 });
+    expect(timeouts()).toBe(before);
+  });
+
   it("sweeps every installation on its first tick", async () => {
     const scopes = oneInstallation(3);
     scheduler = startSweepScheduler(app(), runtime, { firstDelayMs: 5 });

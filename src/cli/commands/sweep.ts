@@ -18,6 +18,7 @@ export interface SweepArgs {
   dryRun?: boolean | undefined;
   json?: boolean | undefined;
   verbose?: boolean | undefined;
+  lookbackDays?: number | undefined;
 }
 
 /** What tests replace: the octokit class (retries and throttling off) and the attempt source. */
@@ -25,6 +26,8 @@ export interface SweepCommandDeps {
   Octokit?: typeof ProbotOctokit;
   attempts?: AttemptSource;
   log?: Logger;
+  /** Opens the store (tests pass one whose InfluxDB backlog does not drain). */
+  open?: typeof openStore;
 }
 
 const REPO_NAME = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
@@ -40,6 +43,7 @@ export function sweepCommand(deps: SweepCommandDeps = {}): CliCommand {
         .option("installation", { type: "number", describe: "Only this installation of the app (its id)" })
         .option("dry-run", { type: "boolean", default: false, describe: "Read GitHub and the store, write nothing" })
         .option("json", { type: "boolean", default: false, describe: "Print the summary as JSON" })
+        .option("lookback-days", { type: "number", default: 7, describe: "How far back the store is read to find closes the webhooks missed" })
         .option("verbose", { type: "boolean", default: false, describe: "Log what the sweep does (stderr)" }),
     handler: (args: SweepArgs, io: CliIo) => sweepHandler(args, io, deps),
   };
@@ -55,6 +59,9 @@ async function sweepHandler(args: SweepArgs, io: CliIo, deps: SweepCommandDeps):
   }
   if (args.installation !== undefined && (!Number.isInteger(args.installation) || args.installation <= 0)) {
     throw new InputError(`--installation must be an installation id (a positive whole number); got "${args.installation}"`, "installation");
+  }
+  if (args.lookbackDays !== undefined && !(args.lookbackDays > 0)) {
+    throw new InputError(`--lookback-days must be a number of days above 0; got "${args.lookbackDays}"`, "lookback-days");
   }
   const log = deps.log ?? cliLog(io, args.verbose ? "debug" : "warn");
   for (const warning of config.warnings) log.warn(warning);
@@ -81,7 +88,7 @@ async function sweepHandler(args: SweepArgs, io: CliIo, deps: SweepCommandDeps):
     setupFailures = found.failures;
   }
 
-  const store = await openStore(config, log);
+  const store = await (deps.open ?? openStore)(config, log);
   const repoConfigs = new RepoConfigCache(config.configCacheMs);
   const bar = progressRenderer(io);
   let summary;
@@ -93,6 +100,7 @@ async function sweepHandler(args: SweepArgs, io: CliIo, deps: SweepCommandDeps):
       repoConfigs: repoConfigs,
       log,
       dryRun: args.dryRun ?? false,
+      lookbackDays: args.lookbackDays ?? 7,
       runnerIntervalMinutes: config.sweepIntervalMinutes || 15,
       setupRequests,
       setupFailures,
@@ -104,7 +112,7 @@ async function sweepHandler(args: SweepArgs, io: CliIo, deps: SweepCommandDeps):
     await store.close();
     if (backlog !== 0) {
       io.stderr(
-        `pr-telemetry: ${backlog < 0 ? "the store could not be drained" : `${backlog} points are not in InfluxDB yet`}; they stay in the journal (${config.journalDir}) and go with the next run\n`,
+        `pr-telemetry: ${backlog < 0 ? "the store could not be drained" : `${backlog} point(s) did not reach InfluxDB before the exit`}; they stay in the journal (${config.journalDir}) and go with the next run\n`,
       );
       io.exitCode = 1;
     }

@@ -115,11 +115,9 @@ describe("30% of webhooks dropped over 20 PRs, then one sweep", () => {
     expect(outcomes).toHaveLength(1);
   }, 60_000);
 
-  // KNOWN GAP (sweep): the gap-fill writes the final observation at GitHub's close time, which
-  // has whole seconds; when the app's last webhook observation fell in the same second, before
-  // the close, that stale observation stays the newest by time. Remove `.fails` once the final
-  // observation is timed no earlier than the newest stored one (or at the sweep's clock).
-  it.fails("makes the gap-filled final observation the newest when the close fell in the same second as the last webhook observation", async () => {
+  // GitHub's close time has whole seconds: when the app's last webhook observation fell in the
+  // same second, before the close, the gap-filled final observation must still be the newest.
+  it("makes the gap-filled final observation the newest when the close fell in the same second as the last webhook observation", async () => {
     const m = e.gh.model;
     const repo = m.repos.get("acme/race") ?? m.addRepo("acme/race", { requiredChecks: [] });
     const pr = m.openPullRequest(repo, { author: "dev" });

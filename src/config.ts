@@ -152,7 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     configCacheMs: e.CONFIG_CACHE_SECONDS * 1000,
     mergeableRetries: e.MERGEABLE_RETRIES,
     mergeableBackoffMs: e.MERGEABLE_BACKOFF_MS,
-    influx: influxConfig(e, warnings, env.INFLUX_ORG),
+    influx: influxConfig(e, warnings, env),
     actionsApiToken: e.ACTIONS_API_TOKEN,
     orchestratorLogins: (e.ORCHESTRATOR_LOGINS ?? "")
       .split(/[\s,]+/)
@@ -182,8 +182,15 @@ function readPrivateKeyFile(path: string | undefined): string | undefined {
 
 type Env = z.infer<typeof envSchema>;
 
-function influxConfig(e: Env, warnings: string[], rawOrg: string | undefined): InfluxConfig | undefined {
+/** The InfluxDB the variables select (v1 with INFLUX_DATABASE, v2 with a token), or none. `raw` tells set-but-empty from unset. */
+function influxConfig(e: Env, warnings: string[], raw: NodeJS.ProcessEnv): InfluxConfig | undefined {
   if (e.INFLUX_DATABASE) {
+    const v2Names = (["INFLUX_TOKEN", "INFLUX_TOKEN_FILE", "INFLUX_ORG", "INFLUX_BUCKET"] as const).filter((k) => e[k] !== undefined);
+    if (v2Names.length) {
+      throw new ConfigError(
+        `INFLUX_DATABASE selects the InfluxDB 1.x API, but ${v2Names.join(", ")} ${v2Names.length > 1 ? "are" : "is"} for the v2 API: for InfluxDB 2/3 remove INFLUX_DATABASE, for InfluxDB 1.x remove ${v2Names.join(", ")}`,
+      );
+    }
     if ((e.INFLUX_USERNAME === undefined) !== (e.INFLUX_PASSWORD === undefined)) {
       throw new ConfigError(
         "INFLUX_USERNAME and INFLUX_PASSWORD go together: set both for an InfluxDB 1.x with auth, or neither",
@@ -201,6 +208,11 @@ function influxConfig(e: Env, warnings: string[], rawOrg: string | undefined): I
   if (e.INFLUX_RETENTION_POLICY) {
     throw new ConfigError("INFLUX_RETENTION_POLICY is only used with the v1 API: set INFLUX_DATABASE too, or remove it");
   }
+  if (e.INFLUX_USERNAME !== undefined || e.INFLUX_PASSWORD !== undefined) {
+    throw new ConfigError(
+      "INFLUX_USERNAME/INFLUX_PASSWORD are only used with the v1 API: set INFLUX_DATABASE too (InfluxDB 1.x), or use INFLUX_TOKEN for InfluxDB 2/3",
+    );
+  }
   const token = influxToken(e, warnings);
   if (!token) {
     if (e.INFLUX_BUCKET || e.INFLUX_ORG) {
@@ -208,9 +220,14 @@ function influxConfig(e: Env, warnings: string[], rawOrg: string | undefined): I
         "INFLUX_BUCKET/INFLUX_ORG are set but no InfluxDB token was found: set INFLUX_TOKEN or INFLUX_TOKEN_FILE (or INFLUX_DATABASE for InfluxDB 1.x)",
       );
     }
+    if (raw.INFLUX_HOST?.trim()) {
+      warnings.push(
+        "INFLUX_HOST is set but neither a token (INFLUX_TOKEN, INFLUX_TOKEN_FILE, ~/.influx_token) nor INFLUX_DATABASE is: InfluxDB is not used, the journal alone is the store",
+      );
+    }
     return undefined;
   }
-  if (e.INFLUX_BUCKET && rawOrg !== undefined && rawOrg.trim() === "") {
+  if (e.INFLUX_BUCKET && raw.INFLUX_ORG !== undefined && raw.INFLUX_ORG.trim() === "") {
     throw new ConfigError("INFLUX_BUCKET is set but INFLUX_ORG is empty: set the organisation that owns the bucket (default agentic)");
   }
   return {
@@ -238,7 +255,11 @@ function influxToken(e: Env, warnings: string[]): { value: string; source: strin
     return undefined;
   }
   const value = readTokenFile(defaultFile, "~/.influx_token", warnings);
-  return value ? { value, source: defaultFile } : undefined;
+  if (!value) {
+    warnings.push(`~/.influx_token (${defaultFile}) is empty: InfluxDB is not used; put the API token in it or set INFLUX_TOKEN`);
+    return undefined;
+  }
+  return { value, source: defaultFile };
 }
 
 function readTokenFile(path: string, label: string, warnings: string[]): string {

@@ -21,3 +21,22 @@ export class InputError extends Error {
 export class StoreError extends Error {
   override name = "StoreError";
 }
+
+/**
+ * GitHub could not give what was asked (an HTTP error after Probot's retries, a GraphQL error
+ * other than NOT_FOUND). The message names the pull requests (`owner/repo#n`) and GitHub's own
+ * error text; `targets` lists them, `status` is the HTTP status when there was one (0 otherwise)
+ * and `errorTypes` the GraphQL error types (e.g. FORBIDDEN, MAX_NODE_LIMIT_EXCEEDED).
+ * Never carries the request (its headers hold the installation token).
+ */
+export class GitHubError extends Error {
+  override name = "GitHubError";
+  constructor(
+    message: string,
+    readonly targets: readonly string[] = [],
+    readonly status = 0,
+    readonly errorTypes: readonly string[] = [],
+  ) {
+    super(message);
+  }
+}

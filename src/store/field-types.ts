@@ -20,6 +20,7 @@ export const FIELD_TYPES: Record<string, Record<string, FieldType>> = {
     checks_pending: "integer",
     reviews_approved: "integer",
     reviews_changes_requested: "integer",
+    review_requests: "integer",
     threads_total: "integer",
     threads_unresolved: "integer",
     pr_age_hours: "integer",

@@ -1,0 +1,134 @@
+import { join } from "node:path";
+import type { ApplicationFunction, Probot } from "probot";
+import { noAttempts } from "./actions/attempt-counters.js";
+import { loadConfig } from "./config.js";
+import { CommitPullRequests } from "./github/commit-pull-requests.js";
+import { registerHandlers } from "./handlers/register-handlers.js";
+import { scheduleDelivery } from "./handlers/observe-event.js";
+import { healthHandler } from "./http/health.js";
+import type { Capture } from "./pipeline/capture.js";
+import { DeliveryLog } from "./pipeline/delivery-log.js";
+import { githubSnapshots } from "./pipeline/github-snapshots.js";
+import { Observer, type SnapshotFunctions } from "./pipeline/observer.js";
+import { TaskSet } from "./pipeline/task-set.js";
+import { RepoConfigCache } from "./repo-config/repo-config-cache.js";
+import type { Runtime } from "./runtime.js";
+import { openStore } from "./store/open-store.js";
+
+export interface AppOptions {
+  /** The environment to configure from (tests pass their own). */
+  env?: NodeJS.ProcessEnv;
+  /** The GitHub snapshot functions (tests may pass fakes); GitHub's GraphQL by default. */
+  snapshots?: SnapshotFunctions<any> | undefined;
+}
+
+/** The app function for Probot, and the shutdown that drains its pending work. */
+export interface AppHandle {
+  appFn: ApplicationFunction;
+  /** Drains pending observations and forwards within the grace period; resolves when done. */
+  shutdown(): Promise<void>;
+  /** The running app's parts (after appFn ran), for tests and the health route. */
+  runtime(): { runtime: Runtime; capture: Capture } | undefined;
+}
+
+/** Builds the pr-telemetry app. All wiring lives here; the features live in their own modules. */
+export function createApp(options: AppOptions = {}): AppHandle {
+  let state: { runtime: Runtime; capture: Capture } | undefined;
+  let shuttingDown: Promise<void> | undefined;
+
+  const appFn: ApplicationFunction = async (app: Probot, { addHandler }) => {
+    const config = loadConfig(options.env ?? process.env);
+    const log = app.log.child({ name: "pr-telemetry" });
+    for (const warning of config.warnings) log.warn(warning);
+    const store = await openStore(config, log);
+    const runtime: Runtime = {
+      config,
+      log,
+      store,
+      repoConfigs: new RepoConfigCache(config.configCacheMs),
+      attempts: noAttempts,
+    };
+    const deliveries = new DeliveryLog(join(config.dataDir, "deliveries"), { log, flushIntervalMs: config.flushIntervalMs });
+    const unfinished = await deliveries.load();
+    const observer = new Observer<any>({
+      snapshots: options.snapshots ?? githubSnapshots,
+      write: (points) => store.write(points),
+      attempts: { get: (repo, pr) => runtime.attempts.get(repo, pr) },
+      log,
+      debounceMs: config.debounceMs,
+      mergeableRetries: config.mergeableRetries,
+      mergeableBackoffMs: config.mergeableBackoffMs,
+      onObserved: (ids) => deliveries.done(ids),
+    });
+    const capture: Capture = { observer, deliveries, tasks: new TaskSet(log), commitPrs: new CommitPullRequests() };
+    state = { runtime, capture };
+
+    registerHandlers(app, runtime, capture);
+    addHandler(healthHandler(() => healthReport(runtime, capture)));
+
+    const health = await store.health();
+    log.info(
+      { store: health.store, dataDir: config.dataDir, backlog: health.backlog, influxReachable: health.influxReachable, debounceMs: config.debounceMs },
+      `pr-telemetry ready: storing points in ${health.store === "journal" ? config.journalDir : `${health.store} (journal: ${config.journalDir})`}`,
+    );
+    if (unfinished.length > 0) {
+      log.warn({ deliveries: unfinished.length }, "observing deliveries acknowledged before the last stop but never observed");
+      recover(app, runtime, capture, unfinished);
+    }
+  };
+
+  return {
+    appFn,
+    runtime: () => state,
+    shutdown() {
+      shuttingDown ??= (async () => {
+        if (!state) return;
+        const { runtime, capture } = state;
+        const deadline = Date.now() + runtime.config.shutdownGraceMs;
+        const left = () => Math.max(0, deadline - Date.now());
+        const tasksLeft = await capture.tasks.drain(left());
+        const prsLeft = await capture.observer.stop(left());
+        await capture.deliveries.close();
+        const { backlog } = await runtime.store.drain(left());
+        await runtime.store.close();
+        const message = "pr-telemetry stopped";
+        if (tasksLeft || prsLeft || backlog) {
+          runtime.log.warn({ pendingTasks: tasksLeft, pendingObservations: prsLeft, backlog }, `${message} with work left: it is recovered at the next start`);
+        } else {
+          runtime.log.info(message);
+        }
+      })();
+      return shuttingDown;
+    },
+  };
+}
+
+async function healthReport(runtime: Runtime, capture: Capture) {
+  const store = await runtime.store.health();
+  return {
+    status: store.ok ? ("ok" as const) : ("unavailable" as const),
+    ...store,
+    pending: capture.observer.pending + capture.tasks.size,
+    observationsWritten: capture.observer.observationsWritten,
+    observationsFailed: capture.observer.observationsFailed,
+    uptimeSeconds: Math.round(process.uptime()),
+  };
+}
+
+/** Re-observes deliveries that were acknowledged but not observed when the process last died. */
+function recover(app: Probot, runtime: Runtime, capture: Capture, records: Awaited<ReturnType<DeliveryLog["load"]>>): void {
+  for (const record of records) {
+    capture.tasks.run(
+      async () => {
+        if (record.installationId === undefined) {
+          capture.deliveries.done([record.id]);
+          return;
+        }
+        const octokit = await app.auth(record.installationId);
+        scheduleDelivery(record, { octokit, log: runtime.log }, runtime, capture);
+      },
+      { delivery: record.id },
+      "could not recover a delivery (the sweep records the PR)",
+    );
+  }
+}

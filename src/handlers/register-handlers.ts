@@ -1,0 +1,16 @@
+import type { Probot } from "probot";
+import type { Capture } from "../pipeline/capture.js";
+import type { Runtime } from "../runtime.js";
+import { registerChecks } from "./checks.js";
+import { registerPullRequest } from "./pull-request.js";
+import { registerReview } from "./review.js";
+
+/**
+ * Every webhook event family the app listens to, in one visible list (app.yml subscribes to the
+ * same events). Each family lives in its own file.
+ */
+export function registerHandlers(app: Probot, runtime: Runtime, capture: Capture): void {
+  registerPullRequest(app, runtime, capture); // pull_request.*
+  registerReview(app, runtime, capture); // pull_request_review.*, pull_request_review_thread.*
+  registerChecks(app, runtime, capture); // check_suite.completed, check_run.*, status
+}

@@ -1,0 +1,149 @@
+import { readdir, rm } from "node:fs/promises";
+import type { Logger } from "probot";
+import { Journal, journalFileName, readJournal } from "../store/journal.js";
+import { makePoint } from "../store/point.js";
+
+/** What the app took on when it acknowledged a delivery. */
+export interface DeliveryRecord {
+  id: string;
+  /** e.g. "check_run.completed" */
+  trigger: string;
+  installationId: number | undefined;
+  owner: string;
+  repo: string;
+  /** The PRs named by the payload; empty when they must be found from `sha`. */
+  prs: number[];
+  sha?: string | undefined;
+}
+
+const ACCEPTED = "delivery_accepted";
+const DONE = "delivery_done";
+/** How many delivery ids are remembered for deduplication. */
+const MAX_REMEMBERED = 200_000;
+/** Days of delivery records kept (today and yesterday are read at start). */
+const KEEP_DAYS = 2;
+
+/**
+ * The app's write-ahead log of deliveries, in its own journal (DATA_DIR/deliveries, never
+ * forwarded to InfluxDB). A delivery is appended before it is acknowledged and marked done once
+ * its observation is written. It gives two things:
+ * - deduplication: a redelivered X-GitHub-Delivery is recognised, even after a restart;
+ * - recovery: deliveries acknowledged but not observed when the process died (kill -9, OOM) are
+ *   observed again at the next start.
+ */
+export class DeliveryLog {
+  #journal: Journal;
+  #seen = new Map<string, true>();
+  #log: Logger;
+  #clock: () => Date;
+
+  constructor(
+    readonly dir: string,
+    options: { log: Logger; flushIntervalMs?: number; clock?: () => Date },
+  ) {
+    this.#log = options.log;
+    this.#clock = options.clock ?? (() => new Date());
+    this.#journal = new Journal({ dir, flushIntervalMs: options.flushIntervalMs ?? 1000, clock: this.#clock });
+  }
+
+  /**
+   * Reads the recent records: remembers their ids and returns the deliveries that were
+   * acknowledged but never observed. Prunes files older than two days.
+   */
+  async load(): Promise<DeliveryRecord[]> {
+    const unfinished = new Map<string, DeliveryRecord>();
+    const since = new Date(this.#clock().getTime() - KEEP_DAYS * 86_400_000);
+    for await (const point of readJournal(this.dir, { since })) {
+      const id = point.tags.id;
+      if (!id) continue;
+      if (point.measurement === ACCEPTED) {
+        this.#remember(id);
+        const f = point.fields;
+        unfinished.set(id, {
+          id,
+          trigger: String(f.trigger ?? ""),
+          installationId: typeof f.installation === "number" ? f.installation : undefined,
+          owner: String(f.owner ?? ""),
+          repo: String(f.repo ?? ""),
+          prs: String(f.prs ?? "")
+            .split(",")
+            .filter(Boolean)
+            .map(Number),
+          sha: typeof f.sha === "string" ? f.sha : undefined,
+        });
+      } else if (point.measurement === DONE) {
+        unfinished.delete(id);
+      }
+    }
+    await this.#prune(since);
+    return [...unfinished.values()];
+  }
+
+  /** Whether this delivery id was taken before. */
+  has(id: string): boolean {
+    return this.#seen.has(id);
+  }
+
+  /**
+   * Records the delivery before it is acknowledged. Resolves false (and records nothing) for a
+   * delivery already taken: a redelivery.
+   */
+  async accept(record: DeliveryRecord): Promise<boolean> {
+    if (this.#seen.has(record.id)) return false;
+    this.#remember(record.id);
+    await this.#journal.write([
+      makePoint(
+        ACCEPTED,
+        this.#clock(),
+        { id: record.id },
+        {
+          trigger: record.trigger,
+          installation: record.installationId,
+          owner: record.owner,
+          repo: record.repo,
+          prs: record.prs.join(","),
+          sha: record.sha,
+        },
+      ),
+    ]);
+    return true;
+  }
+
+  /** Marks deliveries as observed. Not awaited by callers: a lost mark only means a re-observation after a crash. */
+  done(ids: string[]): void {
+    if (ids.length === 0) return;
+    const now = this.#clock();
+    this.#journal.write(ids.map((id) => makePoint(DONE, now, { id }, { done: true }))).catch((err: Error) => {
+      this.#log.warn({ err: err.message }, "could not mark deliveries as done; they may be observed again after a restart");
+    });
+  }
+
+  flush(): Promise<void> {
+    return this.#journal.flush();
+  }
+
+  close(): Promise<void> {
+    return this.#journal.close();
+  }
+
+  #remember(id: string): void {
+    this.#seen.set(id, true);
+    if (this.#seen.size > MAX_REMEMBERED) {
+      const oldest = this.#seen.keys().next().value;
+      if (oldest !== undefined) this.#seen.delete(oldest);
+    }
+  }
+
+  async #prune(before: Date): Promise<void> {
+    const keepFrom = journalFileName(before);
+    let names: string[] = [];
+    try {
+      names = await readdir(this.dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (name.endsWith(".jsonl") && name < keepFrom) await rm(`${this.dir}/${name}`, { force: true });
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import type { Logger } from "probot";
+
+/**
+ * Background work started by a webhook after it was acknowledged (commit → PR look-ups, config
+ * reads). Tracked so that shutdown can wait for it instead of dropping acknowledged work.
+ */
+export class TaskSet {
+  #tasks = new Set<Promise<void>>();
+
+  constructor(private readonly log: Logger) {}
+
+  get size(): number {
+    return this.#tasks.size;
+  }
+
+  /** Starts `work` in the background; a failure is logged with `context`, never thrown. */
+  run(work: () => Promise<void>, context: Record<string, unknown>, what: string): void {
+    const task: Promise<void> = Promise.resolve()
+      .then(work)
+      .catch((err: Error) => this.log.error({ ...context, err: { name: err.name, message: err.message } }, what))
+      .finally(() => this.#tasks.delete(task));
+    this.#tasks.add(task);
+  }
+
+  /** Waits for the running tasks, up to timeoutMs; resolves with how many are still running. */
+  async drain(timeoutMs: number): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.#tasks]),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    return this.#tasks.size;
+  }
+}

@@ -1,0 +1,53 @@
+import type { Logger } from "probot";
+import { DEFAULT_REPO_CONFIG, repoConfigSchema, type RepoConfig } from "./repo-config.js";
+
+/** Reads a repository's raw config (Probot's context.config, or octokit.config.get in the CLI). */
+export type RepoConfigReader = () => Promise<unknown>;
+
+/**
+ * Caches each repository's pr-telemetry.yml for `ttlMs`, so a burst of deliveries costs at most
+ * one config read per repository every few minutes. Concurrent misses share one read. A read
+ * that fails (GitHub down) keeps the last good value, or the defaults, and is retried next time.
+ */
+export class RepoConfigCache {
+  #entries = new Map<string, { value: RepoConfig; expires: number }>();
+  #inflight = new Map<string, Promise<RepoConfig>>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async get(repo: string, read: RepoConfigReader, log: Logger): Promise<RepoConfig> {
+    const hit = this.#entries.get(repo);
+    if (hit && hit.expires > this.clock()) return hit.value;
+    const pending = this.#inflight.get(repo);
+    if (pending) return pending;
+    const load = this.#load(repo, read, log, hit?.value).finally(() => this.#inflight.delete(repo));
+    this.#inflight.set(repo, load);
+    return load;
+  }
+
+  async #load(repo: string, read: RepoConfigReader, log: Logger, previous: RepoConfig | undefined): Promise<RepoConfig> {
+    let raw: unknown;
+    try {
+      raw = await read();
+    } catch (err) {
+      log.warn({ repo, err: (err as Error).message }, "could not read .github/pr-telemetry.yml; using the last known settings");
+      return previous ?? DEFAULT_REPO_CONFIG;
+    }
+    const parsed = repoConfigSchema.safeParse(raw ?? {});
+    let value: RepoConfig;
+    if (parsed.success) {
+      value = parsed.data;
+    } else {
+      log.warn(
+        { repo, problems: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) },
+        ".github/pr-telemetry.yml is invalid and is ignored; fix the keys named here",
+      );
+      value = DEFAULT_REPO_CONFIG;
+    }
+    this.#entries.set(repo, { value, expires: this.clock() + this.ttlMs });
+    return value;
+  }
+}

@@ -1,0 +1,24 @@
+import { z } from "zod";
+
+/**
+ * A repository's `.github/pr-telemetry.yml` (org-wide defaults come from the org's `.github`
+ * repository, merged by Probot's context.config). Unknown keys are kept out; a bad value makes
+ * the file count as absent with a logged reason, so a typo never stops capture.
+ */
+export const repoConfigSchema = z.object({
+  /** false: record nothing for this repository. */
+  enabled: z.boolean().default(true),
+  /** Logins whose comments and PR events are orchestrator actions (added to ORCHESTRATOR_LOGINS). */
+  orchestrators: z.array(z.string().min(1)).default([]),
+  /** This repository's own sweep interval in minutes (0: never swept). */
+  sweep_interval_minutes: z.number().int().min(0).optional(),
+  /** Comment patterns (regular expressions, case-insensitive) that classify an orchestrator's comment as an action. */
+  action_patterns: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/), z.array(z.string())).optional(),
+});
+
+export type RepoConfig = z.infer<typeof repoConfigSchema>;
+
+export const DEFAULT_REPO_CONFIG: RepoConfig = repoConfigSchema.parse({});
+
+/** The name of the file Probot's context.config reads from `.github/`. */
+export const REPO_CONFIG_FILE = "pr-telemetry.yml";

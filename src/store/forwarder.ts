@@ -1,0 +1,374 @@
+import { open, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger } from "probot";
+import { writeDeadLetters, type DeadLetter } from "./dead-letter.js";
+import { loadCheckpoint, saveCheckpoint, type Checkpoint } from "./forwarder-checkpoint.js";
+import { toLineProtocol } from "./influx-line.js";
+import type { InfluxStore } from "./influx-store.js";
+import { InfluxWriteError } from "./influx-write-error.js";
+import { parsePointLine } from "./journal-line.js";
+import { listJournalFiles, readJournalLines } from "./journal.js";
+import { pruneJournal } from "./prune-journal.js";
+
+export interface ForwarderOptions {
+  /** DATA_DIR/journal. */
+  journalDir: string;
+  /** DATA_DIR: the checkpoint goes to DATA_DIR/forwarder/checkpoint.json, dead letters to DATA_DIR/dead-letter/. */
+  dataDir: string;
+  influx: InfluxStore;
+  log: Logger;
+  /** The most lines one request carries (default 5000). Batches are smaller when less is waiting. */
+  maxBatchLines?: number;
+  /** After a write is announced (notify), wait this long for more before sending (default 20 ms). */
+  lingerMs?: number;
+  /** Look at the journal this often even without notify, for writes by other processes (default 1 s). */
+  pollIntervalMs?: number;
+  /** Backoff while InfluxDB fails: from minBackoffMs, doubling, up to maxBackoffMs (defaults 250 ms, 5 s). */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Delete fully forwarded journal files older than this many days (0 keeps them; JOURNAL_RETENTION_DAYS). */
+  retentionDays?: number;
+  clock?: () => Date;
+}
+
+/** A journal line on its way: where it is, and its line protocol (or why it has none). */
+interface Item {
+  line: string;
+  offset: number;
+  protocol?: string | undefined;
+  problem?: string | undefined;
+}
+
+/**
+ * The durable outbox: ships journal lines to InfluxDB in batches and records, per journal file,
+ * the offset InfluxDB has accepted (atomically, only after it answered 204). So an outage of any
+ * length only grows the backlog; after a crash or restart it resumes from the checkpoint, and the
+ * few lines sent but not yet checkpointed are sent again, which InfluxDB treats as the same points
+ * (identity = measurement + tags + time). A batch InfluxDB rejects as malformed (HTTP 400/413) is
+ * split in halves until the offending lines are found; those go to the dead-letter file with the
+ * server's reason and the rest goes on. Writers never wait on it: they call notify().
+ *
+ * One forwarder per DATA_DIR at a time: two would send lines twice (harmless) and race on the
+ * checkpoint (a lost update only re-sends lines).
+ */
+export class Forwarder {
+  readonly checkpointPath: string;
+  readonly deadLetterDir: string;
+  #o: Required<Omit<ForwarderOptions, "influx" | "log" | "clock">>;
+  #influx: InfluxStore;
+  #log: Logger;
+  #clock: () => Date;
+  #checkpoint: Checkpoint | undefined;
+  #lock: Promise<unknown> = Promise.resolve();
+  #loop: Promise<void> | undefined;
+  #closing = false;
+  #wake: (() => void) | undefined;
+  #notified = false;
+  #backoffMs = 0;
+  #reachable: boolean | undefined;
+  #problem: string | undefined;
+  #shipped = 0;
+  #deadLettered = 0;
+  #lastPrune = 0;
+
+  constructor(options: ForwarderOptions) {
+    this.#o = {
+      journalDir: options.journalDir,
+      dataDir: options.dataDir,
+      maxBatchLines: options.maxBatchLines ?? 5000,
+      lingerMs: options.lingerMs ?? 20,
+      pollIntervalMs: options.pollIntervalMs ?? 1000,
+      minBackoffMs: options.minBackoffMs ?? 250,
+      maxBackoffMs: options.maxBackoffMs ?? 5000,
+      retentionDays: options.retentionDays ?? 0,
+    };
+    this.#influx = options.influx;
+    this.#log = options.log;
+    this.#clock = options.clock ?? (() => new Date());
+    this.checkpointPath = join(options.dataDir, "forwarder", "checkpoint.json");
+    this.deadLetterDir = join(options.dataDir, "dead-letter");
+  }
+
+  /** Points InfluxDB accepted since this forwarder started. */
+  get shipped(): number {
+    return this.#shipped;
+  }
+
+  /** Lines set aside in the dead-letter folder since this forwarder started. */
+  get deadLettered(): number {
+    return this.#deadLettered;
+  }
+
+  /** Whether InfluxDB answered the last write (undefined before the first). */
+  get reachable(): boolean | undefined {
+    return this.#reachable;
+  }
+
+  /** Why the last write failed, with what to do; cleared by the next success. */
+  get problem(): string | undefined {
+    return this.#problem;
+  }
+
+  /** Starts shipping in the background. */
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** Tells the forwarder new lines are in the journal: it ships them within lingerMs. Never blocks. */
+  notify(): void {
+    this.#notified = true;
+    this.#wake?.();
+  }
+
+  /** Lines in the journal that InfluxDB has not taken yet (complete lines after each file's checkpoint). */
+  async backlog(): Promise<number> {
+    const checkpoint = await this.#loadCheckpoint();
+    let count = 0;
+    for (const name of await listJournalFiles(this.#o.journalDir)) {
+      count += await countLines(join(this.#o.journalDir, name), checkpoint.files[name] ?? 0);
+    }
+    return count;
+  }
+
+  /**
+   * Ships everything waiting, retrying (with backoff) until nothing is left or `timeoutMs` has
+   * passed. Resolves with what is still waiting: 0 means InfluxDB has every point. Used on SIGTERM
+   * (within SHUTDOWN_GRACE_MS) and by the CLI before it exits.
+   */
+  async drain(timeoutMs: number): Promise<{ backlog: number }> {
+    const deadline = Date.now() + timeoutMs;
+    let backoff = this.#o.minBackoffMs;
+    while (Date.now() < deadline && !this.#closing) {
+      try {
+        const shipped = await withDeadline(this.#exclusive(() => this.#shipBatch()), deadline);
+        if (shipped === undefined) break; // the deadline passed while a batch was in flight
+        if (shipped === 0) break;
+        backoff = this.#o.minBackoffMs;
+      } catch (err) {
+        if (!(err instanceof InfluxWriteError)) throw err;
+        this.#record(err);
+        await sleep(Math.min(Math.max(backoff, err.retryAfterMs ?? 0), deadline - Date.now()));
+        backoff = Math.min(backoff * 2, this.#o.maxBackoffMs);
+      }
+    }
+    return { backlog: await this.backlog() };
+  }
+
+  /** Ships one batch now (tests, CLI). Returns the journal lines it consumed (0: nothing waiting). */
+  shipOnce(): Promise<number> {
+    return this.#exclusive(() => this.#shipBatch());
+  }
+
+  /** Stops the background loop after the batch in flight. Does not drain: call drain() first. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    this.#wake?.();
+    await this.#loop;
+    await this.#lock;
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#closing) {
+      let shipped = 0;
+      try {
+        await this.#maybePrune();
+        shipped = await this.#exclusive(() => this.#shipBatch());
+        this.#backoffMs = 0;
+      } catch (err) {
+        const wait = this.#failed(err);
+        await this.#sleep(wait, false);
+        continue;
+      }
+      if (shipped === 0) {
+        await this.#sleep(this.#o.pollIntervalMs, true);
+        if (this.#notified && this.#o.lingerMs > 0) await this.#sleep(this.#o.lingerMs, false);
+      }
+    }
+  }
+
+  /** Records a failure; returns how long to wait before the next try. */
+  #failed(err: unknown): number {
+    this.#record(err);
+    const e = err instanceof InfluxWriteError ? err : undefined;
+    this.#backoffMs = this.#backoffMs === 0 ? this.#o.minBackoffMs : Math.min(this.#backoffMs * 2, this.#o.maxBackoffMs);
+    return Math.max(this.#backoffMs, Math.min(e?.retryAfterMs ?? 0, 60_000));
+  }
+
+  /** Keeps the failure for health() and logs it once per outage, not once per retry. */
+  #record(err: unknown): void {
+    const e = err instanceof InfluxWriteError ? err : undefined;
+    const message = e?.message ?? `forwarding to InfluxDB failed: ${(err as Error).message}`;
+    if (this.#problem === undefined) {
+      const level = e?.failure === "unavailable" ? "warn" : "error";
+      this.#log[level]({ influx: this.#influx.target }, `${message}. Retrying with backoff; points wait in the journal.`);
+    }
+    this.#problem = message;
+    if (e) this.#reachable = e.status !== undefined;
+  }
+
+  /** Sleeps up to `ms`; notify() ends the sleep early when `wakeOnNotify`, close() always does. */
+  #sleep(ms: number, wakeOnNotify: boolean): Promise<void> {
+    if (this.#closing) return Promise.resolve();
+    if (wakeOnNotify && this.#notified) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = () => {
+        if (wakeOnNotify || this.#closing) {
+          this.#wake = undefined;
+          done();
+        }
+      };
+    });
+  }
+
+  #exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#lock.then(task, task);
+    this.#lock = run.catch(() => undefined);
+    return run;
+  }
+
+  async #loadCheckpoint(): Promise<Checkpoint> {
+    this.#checkpoint ??= await loadCheckpoint(this.checkpointPath, this.#influx.target);
+    return this.#checkpoint;
+  }
+
+  /** Sends the next batch of one journal file; returns the lines consumed. */
+  async #shipBatch(): Promise<number> {
+    this.#notified = false;
+    const checkpoint = await this.#loadCheckpoint();
+    for (const name of await listJournalFiles(this.#o.journalDir)) {
+      const path = join(this.#o.journalDir, name);
+      const from = checkpoint.files[name] ?? 0;
+      let size: number;
+      try {
+        size = (await stat(path)).size;
+      } catch {
+        continue; // pruned or moved meanwhile
+      }
+      if (size <= from) continue;
+      const items: Item[] = [];
+      let end = from;
+      for await (const { line, offset, end: lineEnd } of readJournalLines(path, from)) {
+        items.push(itemOf(line, offset));
+        end = lineEnd;
+        if (items.length >= this.#o.maxBatchLines) break;
+      }
+      if (items.length === 0) continue; // only an unfinished last line
+      const letters: DeadLetter[] = items
+        .filter((i) => i.problem !== undefined)
+        .map((i) => this.#letter(name, i, undefined, `unreadable journal line: ${i.problem}`));
+      const sendable = items.filter((i) => i.protocol !== undefined);
+      await this.#send(name, sendable, letters);
+      if (letters.length) {
+        letters.sort((a, b) => a.offset - b.offset);
+        const file = await writeDeadLetters(this.deadLetterDir, letters, this.#clock());
+        this.#deadLettered += letters.length;
+        this.#log.warn(
+          { deadLetters: letters.length, file, reason: letters[0]!.reason },
+          `InfluxDB refused ${letters.length} line(s); they are set aside in ${file} with the reason, the rest was forwarded`,
+        );
+      }
+      checkpoint.files[name] = end;
+      await saveCheckpoint(this.checkpointPath, checkpoint);
+      this.#shipped += sendable.length - letters.filter((l) => l.status !== undefined).length;
+      if (this.#problem !== undefined) {
+        this.#log.info({ influx: this.#influx.target }, "InfluxDB accepts writes again; forwarding the backlog");
+      }
+      this.#problem = undefined;
+      this.#reachable = true;
+      return items.length;
+    }
+    return 0;
+  }
+
+  /** Writes items; on a "rejected" answer splits them until the offending lines are isolated. */
+  async #send(file: string, items: Item[], letters: DeadLetter[]): Promise<void> {
+    if (items.length === 0) return;
+    try {
+      await this.#influx.writeLines(items.map((i) => i.protocol!));
+    } catch (err) {
+      if (!(err instanceof InfluxWriteError) || err.failure !== "rejected") throw err;
+      if (items.length === 1) {
+        letters.push(this.#letter(file, items[0]!, err.status, err.message));
+        return;
+      }
+      const mid = items.length >> 1;
+      await this.#send(file, items.slice(0, mid), letters);
+      await this.#send(file, items.slice(mid), letters);
+    }
+  }
+
+  #letter(file: string, item: Item, status: number | undefined, reason: string): DeadLetter {
+    return { at: this.#clock().toISOString(), journal: file, offset: item.offset, status, reason, line: item.line };
+  }
+
+  async #maybePrune(): Promise<void> {
+    if (this.#o.retentionDays <= 0) return;
+    const now = this.#clock();
+    if (now.getTime() - this.#lastPrune < 3_600_000) return;
+    this.#lastPrune = now.getTime();
+    await this.#exclusive(async () => {
+      const checkpoint = await this.#loadCheckpoint();
+      const deleted = await pruneJournal(this.#o.journalDir, checkpoint, this.#o.retentionDays, now);
+      if (deleted.length) {
+        await saveCheckpoint(this.checkpointPath, checkpoint);
+        this.#log.info({ files: deleted }, `pruned ${deleted.length} forwarded journal file(s) older than ${this.#o.retentionDays} days`);
+      }
+    });
+  }
+}
+
+function itemOf(line: string, offset: number): Item {
+  try {
+    return { line, offset, protocol: toLineProtocol(parsePointLine(line)) };
+  } catch (err) {
+    return { line, offset, problem: (err as Error).message };
+  }
+}
+
+/** Complete lines (newline-terminated) in a file after `offset`. */
+async function countLines(path: string, offset: number): Promise<number> {
+  let handle;
+  try {
+    handle = await open(path, "r");
+  } catch {
+    return 0;
+  }
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    let position = offset;
+    let count = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, 0, buf.length, position);
+      if (bytesRead === 0) return count;
+      for (let i = buf.indexOf(10, 0); i !== -1 && i < bytesRead; i = buf.indexOf(10, i + 1)) count++;
+      position += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+/** The task's result, or undefined once `deadline` (epoch ms) has passed. */
+async function withDeadline<T>(task: Promise<T>, deadline: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([task, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+

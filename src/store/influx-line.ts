@@ -1,0 +1,103 @@
+import { Point as LinePoint } from "@influxdata/influxdb-client";
+import { StoreError } from "../errors.js";
+import { fieldType } from "./field-types.js";
+import type { FieldValue, Point } from "./point.js";
+
+/**
+ * How tag values are stored in InfluxDB. Line protocol cannot carry every string as a tag value:
+ * a value ending in a backslash escapes the separator after it and breaks the line (InfluxDB
+ * answers "invalid tag format"), and a newline, carriage return or tab cannot appear in a tag at
+ * all (the client library writes them as the two characters `\n`, which InfluxDB then stores as
+ * a backslash and an `n`, indistinguishable from a real backslash-n). So, before a tag value is
+ * escaped by the client library, exactly these characters are percent-encoded:
+ *
+ *   `%` -> `%25`, newline -> `%0A`, carriage return -> `%0D`, tab -> `%09`,
+ *   and a backslash that is the LAST character of the value -> `%5C`.
+ *
+ * Every other character (spaces, commas, `=`, quotes, other backslashes, emoji) is stored as is;
+ * the client's Point escapes them for line protocol. GitHub logins and repository names never
+ * contain any of the encoded characters, so real tags are stored verbatim. The encoding is
+ * reversible (`%` itself is always encoded), and read() decodes it. An empty tag value cannot be
+ * stored in InfluxDB at all: such a tag is left out of the line (and so absent when read back).
+ * String FIELD values need no transform: the client quotes them and InfluxDB keeps newlines.
+ */
+export function encodeTagValue(value: string): string {
+  let out = value.replace(/[%\n\r\t]/g, (c) => TAG_CODES[c]!);
+  if (out.endsWith("\\")) out = `${out.slice(0, -1)}%5C`;
+  return out;
+}
+
+const TAG_CODES: Record<string, string> = { "%": "%25", "\n": "%0A", "\r": "%0D", "\t": "%09" };
+const TAG_DECODES: Record<string, string> = { "%25": "%", "%0A": "\n", "%0D": "\r", "%09": "\t", "%5C": "\\" };
+
+/** The inverse of encodeTagValue, applied to tag values read back from InfluxDB. */
+export function decodeTagValue(stored: string): string {
+  return stored.replace(/%(25|0A|0D|09|5C)/g, (code) => TAG_DECODES[code]!);
+}
+
+/**
+ * One point as a line of InfluxDB line protocol with a millisecond timestamp (write with
+ * precision=ms). Escaping is the client library's Point; each field is written with its declared
+ * type (src/store/field-types.ts) so an integer stays an integer (`3i`). The time is always the
+ * point's own, never "now" at send time, so a re-sent point replaces itself instead of doubling.
+ */
+export function toLineProtocol(point: Point): string {
+  const line = new LinePoint(point.measurement);
+  for (const [key, value] of Object.entries(point.tags)) {
+    if (value !== "") line.tag(key, encodeTagValue(value));
+  }
+  for (const [key, value] of Object.entries(point.fields)) {
+    addField(line, point.measurement, key, value);
+  }
+  const time = point.time.getTime();
+  if (!Number.isFinite(time)) throw new StoreError(`a ${point.measurement} point has an invalid time`);
+  line.timestamp(time);
+  const text = line.toLineProtocol();
+  if (text === undefined) {
+    throw new StoreError(`a ${point.measurement} point at ${point.time.toISOString()} has no fields; InfluxDB needs at least one`);
+  }
+  return text;
+}
+
+function addField(line: LinePoint, measurement: string, key: string, value: FieldValue): void {
+  const type = fieldType(measurement, key, value);
+  try {
+    switch (type) {
+      case "integer":
+        if (typeof value !== "number" || !Number.isInteger(value)) throw new Error(`expected a whole number, got ${JSON.stringify(value)}`);
+        line.intField(key, value);
+        return;
+      case "float":
+        if (typeof value !== "number") throw new Error(`expected a number, got ${JSON.stringify(value)}`);
+        line.floatField(key, value);
+        return;
+      case "boolean":
+        if (typeof value !== "boolean") throw new Error(`expected true or false, got ${JSON.stringify(value)}`);
+        line.booleanField(key, value);
+        return;
+      case "string":
+        line.stringField(key, typeof value === "string" ? value : String(value));
+        return;
+    }
+  } catch (err) {
+    throw new StoreError(`field "${key}" of ${measurement} is declared ${type}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * A field value read back from InfluxDB, typed per its declaration: InfluxQL's JSON and Flux's
+ * CSV lose the integer/float distinction or carry everything as text.
+ */
+export function restoreFieldValue(measurement: string, key: string, value: unknown): FieldValue | undefined {
+  if (value === null || value === undefined) return undefined;
+  const declared = fieldType(measurement, key, typeof value === "boolean" || typeof value === "number" ? value : String(value));
+  switch (declared) {
+    case "integer":
+    case "float":
+      return typeof value === "number" ? value : Number(value);
+    case "boolean":
+      return typeof value === "boolean" ? value : value === "true";
+    case "string":
+      return typeof value === "string" ? value : String(value);
+  }
+}

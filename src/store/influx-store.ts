@@ -1,0 +1,19 @@
+import type { PointStore } from "./store.js";
+
+/**
+ * An InfluxDB store (v1 or v2 API). Besides the PointStore shape it takes ready lines of line
+ * protocol (what the forwarder ships) and answers whether InfluxDB is reachable.
+ */
+export interface InfluxStore extends PointStore {
+  readonly name: "influx-v1" | "influx-v2";
+  readonly api: "v1" | "v2";
+  /** Where it writes, for logs: URL and database/bucket, never a credential. */
+  readonly target: string;
+  /**
+   * Sends lines of line protocol (ms precision) in ONE request. Resolves when InfluxDB accepted
+   * them (204); throws InfluxWriteError otherwise. It never retries on its own: the forwarder does.
+   */
+  writeLines(lines: string[]): Promise<void>;
+  /** Whether InfluxDB answers /ping within `timeoutMs`. */
+  ping(timeoutMs?: number): Promise<boolean>;
+}

@@ -1,0 +1,15 @@
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const index = require("@octokit/webhooks-examples/api.github.com/index.json") as Array<{ name: string; examples: Array<Record<string, any>> }>;
+
+/**
+ * A real webhook payload from @octokit/webhooks-examples (deep-copied, so tests may edit it):
+ * the first example of `event` whose action is `action` (and that passes `where`).
+ */
+export function webhookExample(event: string, action?: string, where: (p: Record<string, any>) => boolean = () => true): Record<string, any> {
+  const family = index.find((e) => e.name === event);
+  const example = family?.examples.find((p) => (action === undefined || p.action === action) && where(p));
+  if (!example) throw new Error(`no ${event}${action ? `.${action}` : ""} example in @octokit/webhooks-examples`);
+  return structuredClone(example);
+}

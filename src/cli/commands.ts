@@ -1,4 +1,7 @@
 import type { CliCommand } from "./command.js";
+import { exportCommand } from "./commands/export.js";
 
 /** Every `pr-telemetry` command, in the order `--help` lists them. */
-export const commands: CliCommand[] = [];
+export const commands: CliCommand[] = [
+  exportCommand,
+];

@@ -1,6 +1,8 @@
 import type { Point } from "../store/point.js";
 import { buildExamples, examplesProjection, type ExampleCounts } from "./build-examples.js";
-import { rawProjection } from "./pivot-point.js";
+import { parsePointLine } from "../store/journal-line.js";
+import { pivotPoint, rawProjection } from "./pivot-point.js";
+import { JournalLineFetcher } from "./read-journal-points.js";
 import { sortedPoints, type SortCounts } from "./sorted-points.js";
 
 /** What `export --kind` can write: examples, or the raw points of one measurement. */
@@ -80,9 +82,18 @@ export async function* exportLines(
     return;
   }
   const project = rawProjection(KIND_MEASUREMENT[options.kind], options.since);
-  for await (const records of sortedPoints(source, { ...sortOptions, project }, counts)) {
-    const batch = records.map((r): ExportLine => ({ group: r.group, repo: r.repo, pr: r.pr, timeMs: r.timeMs, line: r.payload }));
-    for (const line of batch) count(line);
-    yield batch;
+  const fetcher = new JournalLineFetcher();
+  try {
+    for await (const records of sortedPoints(source, { ...sortOptions, project }, counts)) {
+      const batch = records.map((r): ExportLine => {
+        const text = JournalLineFetcher.isRef(r.payload) ? fetcher.line(r.payload) : r.payload;
+        const line = JSON.stringify(pivotPoint(parsePointLine(text)));
+        return { group: r.group, repo: r.repo, pr: r.pr, timeMs: r.timeMs, line };
+      });
+      for (const line of batch) count(line);
+      yield batch;
+    }
+  } finally {
+    fetcher.close();
   }
 }

@@ -1,6 +1,6 @@
 import type { FieldValue, Point } from "../store/point.js";
 import { parsePointLine, serializePoint } from "../store/journal-line.js";
-import { JournalLineFetcher, JournalLinePoint } from "./read-journal-points.js";
+import { JournalLineFetcher, JournalLinePoint, timeMsOf } from "./read-journal-points.js";
 import type { SortedRecord } from "./sorted-points.js";
 
 /** One training example: the state a PR was in when an action was taken, and what came of it. */
@@ -45,7 +45,7 @@ export function examplesProjection(since: Date | undefined): (point: Point) => s
       case "outcome":
         return pointLine(point);
       case "action_taken":
-        return point.time.getTime() >= sinceMs ? pointLine(point) : undefined;
+        return timeMsOf(point) >= sinceMs ? pointLine(point) : undefined;
       default:
         return undefined;
     }

@@ -56,7 +56,8 @@ function median(values: number[]): number {
  * actions and outcomes counted; outcomes after an action are looked up in all the data read.
  */
 export async function computeStats(
-  source: AsyncIterable<Point>,
+  /** Batches of points: readJournalBatches, or inBatches(store.read(range)). */
+  source: AsyncIterable<Point[]>,
   options: { since?: Date | undefined; until?: Date | undefined; tmpDir?: string | undefined } = {},
 ): Promise<Stats> {
   const sinceMs = options.since?.getTime() ?? -Infinity;

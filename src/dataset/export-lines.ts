@@ -47,7 +47,8 @@ export function emptyExportCounts(): ExportCounts {
  * a line (without the newline). Reads `source` once, in bounded memory (see sortedPoints).
  */
 export async function* exportLines(
-  source: AsyncIterable<Point>,
+  /** Batches of points: readJournalBatches, or inBatches(store.read(range)). */
+  source: AsyncIterable<Point[]>,
   options: ExportLinesOptions,
   counts: ExportCounts = emptyExportCounts(),
 ): AsyncGenerator<ExportLine[]> {

@@ -4,7 +4,7 @@ import { openInfluxStore } from "../store/open-influx-store.js";
 import type { SkippedLine } from "../store/journal.js";
 import type { Point } from "../store/point.js";
 import type { ReadRange } from "../store/store.js";
-import { readJournalPoints } from "./read-journal-points.js";
+import { inBatches, readJournalBatches } from "./read-journal-points.js";
 
 /** Where `export` and `stats` read points from. */
 export const SOURCES = ["journal", "influx"] as const;
@@ -14,13 +14,14 @@ export interface PointSource {
   name: SourceName;
   /** A description for the summary and the dataset card. */
   label: string;
-  read(range: ReadRange): AsyncIterable<Point>;
+  /** The points in the range, in batches. */
+  read(range: ReadRange): AsyncIterable<Point[]>;
   close(): Promise<void>;
 }
 
 /**
  * The store to read: `from`, or by default the configured one (InfluxDB when configured, else
- * the journal). The journal is read with readJournalPoints (fields parsed on demand); InfluxDB
+ * the journal). The journal is read with readJournalBatches (fields parsed on demand); InfluxDB
  * through its store's streamed read (InfluxQL for v1, Flux for v2).
  */
 export function openPointSource(config: Config, from: SourceName | undefined, onSkip?: (skipped: SkippedLine) => void): PointSource {
@@ -29,7 +30,7 @@ export function openPointSource(config: Config, from: SourceName | undefined, on
     return {
       name,
       label: `journal in ${config.journalDir}`,
-      read: (range) => readJournalPoints(config.journalDir, range, onSkip),
+      read: (range) => readJournalBatches(config.journalDir, range, onSkip),
       close: async () => undefined,
     };
   }
@@ -40,5 +41,5 @@ export function openPointSource(config: Config, from: SourceName | undefined, on
     );
   }
   const store = openInfluxStore(config.influx);
-  return { name, label: `InfluxDB (${store.target})`, read: (range) => store.read(range), close: () => store.close() };
+  return { name, label: `InfluxDB (${store.target})`, read: (range) => inBatches(store.read(range)), close: () => store.close() };
 }

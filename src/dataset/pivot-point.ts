@@ -1,6 +1,6 @@
 import { serializePoint } from "../store/journal-line.js";
 import type { FieldValue, Point } from "../store/point.js";
-import { JournalLinePoint } from "./read-journal-points.js";
+import { JournalLinePoint, timeMsOf } from "./read-journal-points.js";
 
 /** A raw point as one flat object: repo, pr (a number), time, the other tags, then the fields. */
 export type PivotedPoint = { repo: string; pr: number; time: string } & Record<string, FieldValue>;
@@ -34,7 +34,7 @@ export function pivotPoint(point: Point): PivotedPoint {
 export function rawProjection(measurement: string, since: Date | undefined): (point: Point) => string | undefined {
   const sinceMs = since?.getTime() ?? -Infinity;
   return (point) => {
-    if (point.measurement !== measurement || point.time.getTime() < sinceMs) return undefined;
+    if (point.measurement !== measurement || timeMsOf(point) < sinceMs) return undefined;
     return point instanceof JournalLinePoint && point.file ? point.ref : serializePoint(point);
   };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { emptyExportCounts, exportLines, type ExportLinesOptions } from "../../src/dataset/export-lines.js";
-import { readJournalPoints } from "../../src/dataset/read-journal-points.js";
+import { readJournalBatches } from "../../src/dataset/read-journal-points.js";
 import type { Point } from "../../src/store/point.js";
 import { act, fromArray, obs, out, writeJournal } from "./fixtures.js";
 
@@ -21,11 +21,11 @@ const modes = ["array", "journal", "journal-spilled"] as const;
 
 async function examples(points: Point[], mode: (typeof modes)[number], options: Partial<ExportLinesOptions> = {}) {
   const counts = emptyExportCounts();
-  let source: AsyncIterable<Point>;
+  let source: AsyncIterable<Point[]>;
   if (mode === "array") source = fromArray(points);
   else {
     await writeJournal(join(dir, "journal"), points);
-    source = readJournalPoints(join(dir, "journal"));
+    source = readJournalBatches(join(dir, "journal"));
   }
   const lines: Array<Record<string, unknown>> = [];
   const opts = { kind: "examples" as const, ...options, ...(mode === "journal-spilled" ? { runBytes: 300, tmpDir: dir } : {}) };

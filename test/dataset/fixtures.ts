@@ -38,7 +38,7 @@ export function jsonLines(text: string): Array<Record<string, unknown>> {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-/** A source from an array (for tests of the generic, non-journal path). */
-export async function* fromArray(points: Point[]): AsyncGenerator<Point> {
-  for (const p of points) yield p;
+/** A source from an array, in batches of 2 (for tests of the generic, non-journal path). */
+export async function* fromArray(points: Point[]): AsyncGenerator<Point[]> {
+  for (let i = 0; i < points.length; i += 2) yield points.slice(i, i + 2);
 }

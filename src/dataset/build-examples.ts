@@ -130,46 +130,46 @@ export async function* buildExamples(
   }
 
   try {
-  for await (const batch of batches) {
-    for (const record of batch) {
-      if (record.group !== group) {
-        yield* flush();
-        group = record.group;
-        repo = record.repo;
-        pr = record.pr;
-        actions = [];
-        observation = undefined;
-        outcome = undefined;
-        reopened = false;
-      }
-      switch (record.measurement) {
-        case "pr_observation":
-          observation = { timeMs: record.timeMs, payload: record.payload };
-          if (outcome && !reopened) {
-            const state = fieldsOf(record.payload).state;
-            if (state === "OPEN") reopened = true;
-          }
-          break;
-        case "action_taken": {
-          if (observation && !observation.parsed) {
-            observation.parsed = sortedFields(fieldsOf(observation.payload));
-          }
-          actions.push({
-            timeMs: record.timeMs,
-            fields: fieldsOf(record.payload),
-            signals: observation?.parsed ?? null,
-            signalsMs: observation?.timeMs ?? null,
-          });
-          break;
-        }
-        case "outcome":
-          outcome = { timeMs: record.timeMs, fields: fieldsOf(record.payload) };
+    for await (const batch of batches) {
+      for (const record of batch) {
+        if (record.group !== group) {
+          yield* flush();
+          group = record.group;
+          repo = record.repo;
+          pr = record.pr;
+          actions = [];
+          observation = undefined;
+          outcome = undefined;
           reopened = false;
-          break;
+        }
+        switch (record.measurement) {
+          case "pr_observation":
+            observation = { timeMs: record.timeMs, payload: record.payload };
+            if (outcome && !reopened) {
+              const state = fieldsOf(record.payload).state;
+              if (state === "OPEN") reopened = true;
+            }
+            break;
+          case "action_taken": {
+            if (observation && !observation.parsed) {
+              observation.parsed = sortedFields(fieldsOf(observation.payload));
+            }
+            actions.push({
+              timeMs: record.timeMs,
+              fields: fieldsOf(record.payload),
+              signals: observation?.parsed ?? null,
+              signalsMs: observation?.timeMs ?? null,
+            });
+            break;
+          }
+          case "outcome":
+            outcome = { timeMs: record.timeMs, fields: fieldsOf(record.payload) };
+            reopened = false;
+            break;
+        }
       }
     }
-  }
-  yield* flush();
+    yield* flush();
   } finally {
     fetcher.close();
   }

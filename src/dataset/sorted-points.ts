@@ -325,7 +325,7 @@ class RunReader {
     readonly order: number,
     readonly ids: Map<string, number>,
   ) {
-    this.#iterator = (createReadStream(path, { highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    this.#iterator = (createReadStream(path, { highWaterMark: 64 * 1024 }) as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   }
 
   /** The next entry of the run, or undefined at its end. */

@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { mkdtemp, rename, rm, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -39,10 +40,8 @@ class OutputFile {
   async write(text: string): Promise<void> {
     if (this.#error) throw this.#failure(this.#error);
     if (!this.#stream.write(text)) {
-      await new Promise<void>((resolve, reject) => {
-        this.#stream.once("drain", resolve);
-        this.#stream.once("error", reject);
-      }).catch((err: Error) => {
+      // events.once removes both listeners whichever fires (a listener per wait would leak).
+      await once(this.#stream, "drain").catch((err: Error) => {
         throw this.#failure(err);
       });
     }

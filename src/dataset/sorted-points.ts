@@ -138,6 +138,20 @@ class RecordMaker {
 interface Bucket {
   group: string;
   entries: Entry[];
+  /** Per measurement, the last tags seen and their ident: a PR's points nearly always repeat them. */
+  idents: Map<string, { tags: Record<string, string>; ident: string }>;
+}
+
+/** Whether two tag sets agree on every tag but repo and pr (without allocating). */
+function sameOtherTags(a: Record<string, string>, b: Record<string, string>): boolean {
+  let n = 0;
+  for (const k in a) {
+    if (k === "repo" || k === "pr") continue;
+    if (a[k] !== b[k]) return false;
+    n++;
+  }
+  for (const k in b) if (k !== "repo" && k !== "pr") n--;
+  return n === 0;
 }
 
 /** Within one group: time, rank, identity; ties keep read order (the sort is stable). */
@@ -201,16 +215,22 @@ export async function* sortedPoints(
       const group = `${esc(repo)}${SEP}${pr.padStart(12, "0")}`;
       allGroups.add(group);
       bucket = buckets.get(group);
-      if (!bucket) buckets.set(group, (bucket = { group, entries: [] }));
+      if (!bucket) buckets.set(group, (bucket = { group, entries: [], idents: new Map() }));
       prs.set(pr, bucket);
     }
     const payload = options.project(point);
     if (payload === undefined) return;
     counts.kept++;
-    let ident = identOf(point);
-    const known = idents.get(ident);
-    if (known === undefined) idents.set(ident, ident);
-    else ident = known;
+    let ident: string;
+    const last = bucket.idents.get(point.measurement);
+    if (last && sameOtherTags(point.tags, last.tags)) ident = last.ident;
+    else {
+      ident = identOf(point);
+      const known = idents.get(ident);
+      if (known === undefined) idents.set(ident, ident);
+      else ident = known;
+      bucket.idents.set(point.measurement, { tags: point.tags, ident });
+    }
     bucket.entries.push({ group: bucket.group, timeMs: timeMsOf(point), rank: RANKS[point.measurement] ?? 3, ident, payload });
     // An entry object, its payload string and the array slot; group and ident are shared.
     bytes += payload.length + 100;
@@ -457,11 +477,15 @@ async function* mergeRuns(
     for (;;) {
       const top = pop();
       if (!top) break;
+      const entry = top.entry;
       // Awaiting only when a run's buffered block is used up: an await per point cost ~10%.
       const next = top.reader ? (top.reader.nextBuffered() ?? (await top.reader.next())) : memory[memIndex++];
-      if (next) push({ entry: next, order: top.order, reader: top.reader });
-      if (pending && sameIdentity(pending, top.entry)) {
-        // Equal identities come out in read order: `top` is the later write.
+      if (next) {
+        top.entry = next; // the popped head goes back with the run's next entry
+        push(top);
+      }
+      if (pending && sameIdentity(pending, entry)) {
+        // Equal identities come out in read order: `entry` is the later write.
         counts.duplicates++;
       } else if (pending) {
         batch.push(maker.make(pending));
@@ -470,7 +494,7 @@ async function* mergeRuns(
           batch = [];
         }
       }
-      pending = top.entry;
+      pending = entry;
     }
     if (pending) batch.push(maker.make(pending));
     if (batch.length) yield batch;

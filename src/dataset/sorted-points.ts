@@ -1,5 +1,5 @@
-import { createReadStream } from "node:fs";
-import { mkdtemp, open, rm, type FileHandle } from "node:fs/promises";
+import { closeSync, openSync, readSync, writeSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Point } from "../store/point.js";
@@ -245,7 +245,7 @@ export async function* sortedPoints(
       if (bytes >= runBytes) {
         dir ??= await mkdtemp(join(options.tmpDir ?? tmpdir(), "pr-telemetry-export-"));
         const path = join(dir, `run-${runs.length}.txt`);
-        await writeRun(path, sortRun(buckets, counts));
+        writeRun(path, sortRun(buckets, counts));
         runs.push(path);
         bytes = 0;
         buckets = new Map();
@@ -290,13 +290,21 @@ function dedup(sorted: Entry[], counts: SortCounts): Entry[] {
  * point is "<timeMs>\t<rank>\t<n>\t<payload>". Groups and idents hold no tab or newline (esc), nor
  * do payloads (JSON text or a line reference).
  */
-async function writeRun(path: string, entries: Entry[]): Promise<void> {
-  const handle = await open(path, "w");
+function writeRun(path: string, entries: Entry[]): void {
+  // Synchronous, like the journal reads (see readJournalBatches): nothing else waits meanwhile.
+  const fd = openSync(path, "w");
   try {
     const idents = new Map<string, number>();
     let group = "";
     let parts: string[] = [];
     let size = 0;
+    const flush = () => {
+      const buf = Buffer.from(parts.join(""), "utf8");
+      let done = 0;
+      while (done < buf.length) done += writeSync(fd, buf, done, buf.length - done);
+      parts = [];
+      size = 0;
+    };
     for (const e of entries) {
       if (e.group !== group) {
         group = e.group;
@@ -309,35 +317,26 @@ async function writeRun(path: string, entries: Entry[]): Promise<void> {
       }
       parts.push(`${e.timeMs}\t${e.rank}\t${n}\t${e.payload}\n`);
       size += e.payload.length + 24;
-      if (size >= 1 << 20) {
-        await writeAll(handle, parts.join(""));
-        parts = [];
-        size = 0;
-      }
+      if (size >= 1 << 20) flush();
     }
-    if (parts.length) await writeAll(handle, parts.join(""));
+    if (parts.length) flush();
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
-async function writeAll(handle: FileHandle, text: string): Promise<void> {
-  const buf = Buffer.from(text, "utf8");
-  let done = 0;
-  while (done < buf.length) done += (await handle.write(buf, done, buf.length - done)).bytesWritten;
-}
-
-/** A sorted run read back in blocks of lines, so the merge awaits once per block, not per line. */
+/** A sorted run read back in blocks (synchronously: see writeRun). */
 class RunReader {
   #lines: string[] = [];
   #index = 0;
-  #iterator: AsyncIterator<Buffer>;
-  #carry: Buffer = Buffer.alloc(0);
+  #fd: number;
+  #buf = Buffer.allocUnsafe(64 * 1024);
+  #filled = 0; // bytes at #buf[0]: the start of an unfinished line
+  #position = 0; // file offset of the next read
   #done = false;
   #group = "";
-  #idents: string[] = [];
-
   #groupId = 0;
+  #idents: string[] = [];
 
   constructor(
     path: string,
@@ -345,22 +344,16 @@ class RunReader {
     readonly order: number,
     readonly ids: Map<string, number>,
   ) {
-    this.#iterator = (createReadStream(path, { highWaterMark: 64 * 1024 }) as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    this.#fd = openSync(path, "r");
   }
 
   /** The next entry of the run, or undefined at its end. */
-  async next(): Promise<Entry | undefined> {
+  next(): Entry | undefined {
     for (;;) {
-      const entry = this.nextBuffered();
-      if (entry) return entry;
-      await this.#fill();
-      if (this.#lines.length === 0) return undefined;
-    }
-  }
-
-  /** The next entry if it is already read, else undefined (then call next()). */
-  nextBuffered(): Entry | undefined {
-    while (this.#index < this.#lines.length) {
+      if (this.#index >= this.#lines.length) {
+        this.#fill();
+        if (this.#lines.length === 0) return undefined;
+      }
       const line = this.#lines[this.#index++]!;
       const kind = line.charCodeAt(0);
       if (kind === 71 /* G */) {
@@ -383,36 +376,38 @@ class RunReader {
         };
       }
     }
-    return undefined;
   }
 
-  async #fill(): Promise<void> {
+  #fill(): void {
     this.#lines = [];
     this.#index = 0;
     while (this.#lines.length === 0 && !this.#done) {
-      const next = await this.#iterator.next();
-      if (next.done) {
-        this.#done = true;
-        if (this.#carry.length) this.#lines.push(this.#carry.toString("utf8"));
-        this.#carry = Buffer.alloc(0);
-        break;
+      if (this.#filled === this.#buf.length) {
+        const bigger = Buffer.allocUnsafe(this.#buf.length * 2);
+        this.#buf.copy(bigger, 0, 0, this.#filled);
+        this.#buf = bigger;
       }
-      // A block ends at an arbitrary byte, maybe inside a UTF-8 character: decode whole lines only.
-      const chunk = next.value;
-      const first = chunk.indexOf(10);
-      if (first === -1) {
-        this.#carry = Buffer.concat([this.#carry, chunk]);
+      const n = readSync(this.#fd, this.#buf, this.#filled, this.#buf.length - this.#filled, this.#position);
+      this.#position += n;
+      const end = this.#filled + n;
+      if (n === 0) {
+        this.#done = true;
+        break; // writeRun ends every line with a newline
+      }
+      const last = this.#buf.lastIndexOf(10, end - 1);
+      if (last === -1) {
+        this.#filled = end;
         continue;
       }
-      const last = chunk.lastIndexOf(10);
-      this.#lines.push(Buffer.concat([this.#carry, chunk.subarray(0, first)]).toString("utf8"));
-      if (last > first) for (const line of chunk.toString("utf8", first + 1, last).split("\n")) this.#lines.push(line);
-      this.#carry = Buffer.from(chunk.subarray(last + 1));
+      // Decoded whole lines only: a block may end inside a UTF-8 character.
+      this.#lines = this.#buf.toString("utf8", 0, last).split("\n");
+      this.#buf.copy(this.#buf, 0, last + 1, end);
+      this.#filled = end - last - 1;
     }
   }
 
-  async close(): Promise<void> {
-    await this.#iterator.return?.();
+  close(): void {
+    closeSync(this.#fd);
   }
 }
 
@@ -465,7 +460,7 @@ async function* mergeRuns(
       return top;
     };
     for (const reader of readers) {
-      const entry = await reader.next();
+      const entry = reader.next();
       if (entry) push({ entry, order: reader.order, reader });
     }
     let memIndex = 0;
@@ -478,8 +473,7 @@ async function* mergeRuns(
       const top = pop();
       if (!top) break;
       const entry = top.entry;
-      // Awaiting only when a run's buffered block is used up: an await per point cost ~10%.
-      const next = top.reader ? (top.reader.nextBuffered() ?? (await top.reader.next())) : memory[memIndex++];
+      const next = top.reader ? top.reader.next() : memory[memIndex++];
       if (next) {
         top.entry = next; // the popped head goes back with the run's next entry
         push(top);
@@ -499,6 +493,6 @@ async function* mergeRuns(
     if (pending) batch.push(maker.make(pending));
     if (batch.length) yield batch;
   } finally {
-    for (const r of readers) await r.close();
+    for (const r of readers) r.close();
   }
 }

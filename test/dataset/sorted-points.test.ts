@@ -103,3 +103,21 @@ describe("sortedPoints", () => {
     expect(counts).toEqual({ read: 3, kept: 1, withoutPr: 2, duplicates: 0 });
   });
 });
+
+describe("long lines", () => {
+  it("reads journal lines longer than the read buffer, and spills and merges them", async () => {
+    const long = "x".repeat(1_500_000) + "🚀";
+    const points = [
+      obs("a/x", 1, "2026-02-01T00:00:00.000Z", { head_ref: long }),
+      act("a/x", 1, "2026-02-01T00:00:01.000Z", "wait", { reason: long }),
+      obs("a/x", 2, "2026-02-01T00:00:00.000Z"),
+      act("a/x", 2, "2026-02-01T00:00:01.000Z", "wait"),
+    ];
+    await writeJournal(join(dir, "journal"), points);
+    const fromJournal = await lines(readJournalBatches(join(dir, "journal")), "examples", 100);
+    const fromMemory = await lines(fromArray(points), "examples", 100);
+    expect(fromJournal).toEqual(fromMemory);
+    expect(fromJournal.map((l) => JSON.parse(l).reason.length)).toEqual([long.length, "why wait".length]);
+    expect(JSON.parse(fromJournal[0]!).signals.head_ref).toBe(long);
+  });
+});

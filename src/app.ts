@@ -1,10 +1,11 @@
 import { join } from "node:path";
 import type { ApplicationFunction, Probot } from "probot";
-import { noAttempts } from "./actions/attempt-counters.js";
+import { createAttemptCounters } from "./actions/attempt-counters.js";
 import { loadConfig } from "./config.js";
 import { CommitPullRequests } from "./github/commit-pull-requests.js";
 import { registerHandlers } from "./handlers/register-handlers.js";
 import { scheduleDelivery } from "./handlers/observe-event.js";
+import { actionsApiHandler } from "./http/actions-api.js";
 import { healthHandler } from "./http/health.js";
 import type { Capture } from "./pipeline/capture.js";
 import { DeliveryLog } from "./pipeline/delivery-log.js";
@@ -46,7 +47,7 @@ export function createApp(options: AppOptions = {}): AppHandle {
       log,
       store,
       repoConfigs: new RepoConfigCache(config.configCacheMs),
-      attempts: noAttempts,
+      attempts: await createAttemptCounters(store, log),
     };
     const deliveries = new DeliveryLog(join(config.dataDir, "deliveries"), { log, flushIntervalMs: config.flushIntervalMs });
     const unfinished = await deliveries.load();
@@ -65,6 +66,7 @@ export function createApp(options: AppOptions = {}): AppHandle {
 
     registerHandlers(app, runtime, capture);
     addHandler(healthHandler(() => healthReport(runtime, capture)));
+    addHandler(actionsApiHandler(runtime));
 
     const health = await store.health();
     log.info(

@@ -1,3 +1,10 @@
+import type { Logger } from "probot";
+import { listJournalFiles, readJournalLines } from "../store/journal.js";
+import { parsePointLine } from "../store/journal-line.js";
+import type { TelemetryStore } from "../store/open-store.js";
+import { pointKey, type Point } from "../store/point.js";
+import { join } from "node:path";
+
 /** The attempt counters every observation carries. */
 export interface Attempts {
   conflictAttempts: number;
@@ -5,14 +12,223 @@ export interface Attempts {
 }
 
 /**
- * Where observations get a PR's attempt counters from. The actions feature provides the real
- * one (rebuilt from the store, shared through InfluxDB); until it is wired, counters are 0.
+ * Where observations get a PR's attempt counters from. `createAttemptCounters` builds the real
+ * one (rebuilt from the store, shared through InfluxDB); `noAttempts` counts nothing.
  */
 export interface AttemptSource {
   get(repo: string, pr: number): Promise<Attempts>;
+  /** Tells the source about points this process has just written (optional: the source also re-reads the store). */
+  record?(points: Point[]): void;
 }
 
 /** Counters of 0 for every PR. */
 export const noAttempts: AttemptSource = {
   get: async () => ({ conflictAttempts: 0, reviewFixAttempts: 0 }),
 };
+
+/** Actions counted in conflict_attempts. */
+export const CONFLICT_ACTIONS: ReadonlySet<string> = new Set(["request_conflict_fix", "resolve_conflict"]);
+/** Actions counted in review_fix_attempts. */
+export const REVIEW_FIX_ACTIONS: ReadonlySet<string> = new Set(["request_review_fix"]);
+
+/**
+ * One attempt is often recorded twice: the orchestrator runs `record-action request_conflict_fix`
+ * and its comment asking for the fix is inferred as the same action. Records of one kind from
+ * different sources this close together count once.
+ */
+export const SAME_ATTEMPT_WINDOW_MS = 10 * 60_000;
+
+export interface AttemptCountersOptions {
+  /** How stale the counters may be before get() re-reads the store (journal tail, InfluxDB per repo). */
+  refreshMs?: number;
+  /** How long get() waits for a re-read before answering from what it has (default 2 s). */
+  maxWaitMs?: number;
+  clock?: () => number;
+}
+
+export interface RecordedAction {
+  action: string;
+  source: string;
+  time: number;
+}
+
+const ACTION_LINE = '{"measurement":"action_taken"';
+
+/**
+ * Counts each PR's recorded attempts from the `action_taken` points in the store.
+ *
+ * Every recorded action is kept by its point identity, so a redelivered or re-read action
+ * counts once, and a rewritten identity replaces the old action as it does in InfluxDB. The
+ * journal is tailed from the byte offsets already read (so actions the CLI appends from another
+ * process are seen within `refreshMs`); when InfluxDB is the primary store, each repository's
+ * actions are also re-read from it at most every `refreshMs`, so app instances writing to one
+ * InfluxDB agree. A failed re-read is logged and the counters answer from what they have.
+ */
+export class AttemptCounters implements AttemptSource {
+  #byPr = new Map<string, Map<string, RecordedAction>>();
+  #offsets = new Map<string, number>();
+  #journalReadAt = Number.NEGATIVE_INFINITY;
+  #journalRead: Promise<void> | undefined;
+  #repoReadAt = new Map<string, number>();
+  #repoReads = new Map<string, Promise<void>>();
+  readonly #refreshMs: number;
+  readonly #maxWaitMs: number;
+  readonly #clock: () => number;
+
+  constructor(
+    private readonly store: TelemetryStore,
+    private readonly log: Logger,
+    options: AttemptCountersOptions = {},
+  ) {
+    this.#refreshMs = options.refreshMs ?? 5_000;
+    this.#maxWaitMs = options.maxWaitMs ?? 2_000;
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  /** Whether reads come from somewhere other than this process's journal (InfluxDB). */
+  get #shared(): boolean {
+    return this.store.primary !== this.store.journal;
+  }
+
+  /**
+   * Reads every recorded action: the whole journal, and the primary store when it is InfluxDB.
+   * InfluxDB being down does not stop the app: the counters start from the journal and each
+   * repository is read from InfluxDB at its first get().
+   */
+  async rebuild(): Promise<void> {
+    await this.#tailJournal();
+    if (!this.#shared) return;
+    const startedAt = this.#clock();
+    const repos = new Set<string>();
+    try {
+      for await (const point of this.store.read({ measurements: ["action_taken"] })) {
+        this.#add(point);
+        if (point.tags.repo) repos.add(point.tags.repo);
+      }
+    } catch (err) {
+      this.log.warn(
+        { store: this.store.primary.name, err: (err as Error).message },
+        "could not read recorded actions from the store at start; attempt counters start from the journal and catch up per repository",
+      );
+      return;
+    }
+    for (const repo of repos) this.#repoReadAt.set(repo, startedAt);
+  }
+
+  record(points: Point[]): void {
+    for (const point of points) if (point.measurement === "action_taken") this.#add(point);
+  }
+
+  async get(repo: string, pr: number): Promise<Attempts> {
+    await this.#refresh(repo);
+    const recorded = this.#byPr.get(`${repo}#${pr}`);
+    if (!recorded) return { conflictAttempts: 0, reviewFixAttempts: 0 };
+    const all = [...recorded.values()];
+    return {
+      conflictAttempts: countAttempts(all.filter((r) => CONFLICT_ACTIONS.has(r.action))),
+      reviewFixAttempts: countAttempts(all.filter((r) => REVIEW_FIX_ACTIONS.has(r.action))),
+    };
+  }
+
+  async #refresh(repo: string): Promise<void> {
+    const now = this.#clock();
+    const waits: Promise<void>[] = [];
+    if (now - this.#journalReadAt >= this.#refreshMs) {
+      this.#journalRead ??= this.#tailJournal()
+        .catch((err: Error) => this.log.warn({ err: err.message }, "could not re-read actions from the journal; attempt counters may lag"))
+        .finally(() => (this.#journalRead = undefined));
+      waits.push(this.#journalRead);
+    }
+    if (this.#shared && now - (this.#repoReadAt.get(repo) ?? Number.NEGATIVE_INFINITY) >= this.#refreshMs) {
+      let read = this.#repoReads.get(repo);
+      if (!read) {
+        read = this.#readRepo(repo)
+          .catch((err: Error) => {
+            // Try again after refreshMs, not at every observation while InfluxDB is down.
+            this.#repoReadAt.set(repo, now);
+            this.log.warn({ repo, store: this.store.primary.name, err: err.message }, "could not read actions from the store; attempt counters may lag");
+          })
+          .finally(() => this.#repoReads.delete(repo));
+        this.#repoReads.set(repo, read);
+      }
+      waits.push(read);
+    }
+    if (waits.length === 0) return;
+    // A slow store must not hold observations up: past maxWaitMs, answer from what is known
+    // (the read goes on and its actions count from the next get()).
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.#maxWaitMs);
+      timer.unref();
+    });
+    await Promise.race([Promise.all(waits), timeout]);
+    clearTimeout(timer);
+  }
+
+  async #readRepo(repo: string): Promise<void> {
+    const startedAt = this.#clock();
+    for await (const point of this.store.read({ measurements: ["action_taken"], repos: [repo] })) this.#add(point);
+    this.#repoReadAt.set(repo, startedAt);
+  }
+
+  // Reads the journal lines appended since the last read. Lines are matched on their fixed
+  // prefix before parsing, so observations (most of the journal) cost no JSON.parse.
+  async #tailJournal(): Promise<void> {
+    const startedAt = this.#clock();
+    const dir = this.store.journal.dir;
+    const files = await listJournalFiles(dir);
+    for (const name of this.#offsets.keys()) if (!files.includes(name)) this.#offsets.delete(name);
+    for (const name of files) {
+      let offset = this.#offsets.get(name) ?? 0;
+      try {
+        for await (const { line, end } of readJournalLines(join(dir, name), offset)) {
+          offset = end;
+          if (!line.startsWith(ACTION_LINE)) continue;
+          try {
+            this.#add(parsePointLine(line));
+          } catch {
+            // A damaged line is reported by the journal's readers; here it is simply not an action.
+          }
+        }
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err; // pruned while reading
+      }
+      this.#offsets.set(name, offset);
+    }
+    this.#journalReadAt = startedAt;
+  }
+
+  #add(point: Point): void {
+    const { repo, pr } = point.tags;
+    const action = point.fields.action;
+    if (!repo || !pr || typeof action !== "string") return;
+    const key = `${repo}#${pr}`;
+    let recorded = this.#byPr.get(key);
+    if (!recorded) this.#byPr.set(key, (recorded = new Map()));
+    recorded.set(pointKey(point), { action, source: String(point.fields.source ?? ""), time: point.time.getTime() });
+  }
+}
+
+/** Counts attempts of one kind, merging records of one attempt from different sources (see SAME_ATTEMPT_WINDOW_MS). */
+export function countAttempts(records: RecordedAction[]): number {
+  const counted: RecordedAction[] = [];
+  for (const r of [...records].sort((a, b) => a.time - b.time)) {
+    const twin = counted.some((c) => c.source !== r.source && Math.abs(r.time - c.time) <= SAME_ATTEMPT_WINDOW_MS);
+    if (!twin) counted.push(r);
+  }
+  return counted.length;
+}
+
+/**
+ * The app's attempt counters, rebuilt from the store before they answer. Pass the result as
+ * `runtime.attempts`; handlers that write actions call `record(points)` after the write.
+ */
+export async function createAttemptCounters(
+  store: TelemetryStore,
+  log: Logger,
+  options: AttemptCountersOptions = {},
+): Promise<AttemptCounters> {
+  const counters = new AttemptCounters(store, log, options);
+  await counters.rebuild();
+  return counters;
+}

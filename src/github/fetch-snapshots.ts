@@ -107,7 +107,7 @@ async function fetchChunk(
     const repo = answer.data?.[a.repoAlias] as Record<string, unknown> | null | undefined;
     const snapshot = (repo?.[a.prAlias] ?? null) as PullRequestSnapshot | null;
     const key = snapshotKey(a.target);
-    out.push([a.target, snapshot && !notFound.has(key) ? await followPages(graphql, snapshot, key) : null]);
+    out.push([a.target, snapshot && !notFound.has(key) ? await completeSnapshot(graphql, snapshot, key) : null]);
   }
   return out;
 }
@@ -181,8 +181,13 @@ function httpFailure(error: unknown, keys: string[]): GitHubError {
   );
 }
 
-/** Completes every connection of a snapshot that has more than one page. */
-async function followPages(
+/**
+ * Completes every connection of a snapshot that has more than one page (check contexts, review
+ * threads, opinionated reviews), with one small page query each. `fetchSnapshots` calls it;
+ * a caller that selected `...PullRequestSnapshot` in its own query (the sweep) calls it too,
+ * so its counts are as complete. `key` names the PR in errors. Returns a new object.
+ */
+export async function completeSnapshot(
   graphql: GraphqlFn,
   snapshot: PullRequestSnapshot,
   key: string,

@@ -135,5 +135,6 @@ export interface SnapshotReviewThread {
 }
 
 export interface SnapshotForcePush {
+  __typename: string;
   createdAt?: string;
 }

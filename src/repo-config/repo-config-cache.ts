@@ -1,6 +1,9 @@
 import type { Logger } from "probot";
 import { DEFAULT_REPO_CONFIG, repoConfigSchema, type RepoConfig } from "./repo-config.js";
 
+/** How long a failed read is remembered before it is tried again. */
+const FAILURE_TTL_MS = 30_000;
+
 /** Reads a repository's raw config (Probot's context.config, or octokit.config.get in the CLI). */
 export type RepoConfigReader = () => Promise<unknown>;
 
@@ -34,7 +37,10 @@ export class RepoConfigCache {
       raw = await read();
     } catch (err) {
       log.warn({ repo, err: (err as Error).message }, "could not read .github/pr-telemetry.yml; using the last known settings");
-      return previous ?? DEFAULT_REPO_CONFIG;
+      const value = previous ?? DEFAULT_REPO_CONFIG;
+      // Remember the failure briefly too, so a burst during an outage costs one read, not one per event.
+      this.#entries.set(repo, { value, expires: this.clock() + Math.min(this.ttlMs, FAILURE_TTL_MS) });
+      return value;
     }
     const parsed = repoConfigSchema.safeParse(raw ?? {});
     let value: RepoConfig;

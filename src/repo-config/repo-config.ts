@@ -12,7 +12,12 @@ export const repoConfigSchema = z.object({
   orchestrators: z.array(z.string().min(1)).default([]),
   /** This repository's own sweep interval in minutes (0: never swept). */
   sweep_interval_minutes: z.number().int().min(0).optional(),
-  /** Comment patterns (regular expressions, case-insensitive) that classify an orchestrator's comment as an action. */
+  /**
+   * Comment patterns (regular expressions, case-insensitive) that classify an orchestrator's
+   * comment as an action, e.g. `request_review_fix: ["^/fix-review"]`. Checked before the
+   * defaults, in the file's order; a key replaces the default patterns of that action (see
+   * src/actions/classify-comment.ts). A comment nothing matches is the action `comment`.
+   */
   action_patterns: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/), z.array(z.string())).optional(),
 });
 

@@ -20,7 +20,7 @@ export async function loadCheckpoint(path: string, target: string): Promise<Chec
     text = await readFile(path, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return { target, files: {} };
-    throw new StoreError(`cannot read the forwarder checkpoint ${path}: ${(err as Error).message}`);
+    throw new StoreError(`cannot read the forwarder checkpoint ${path}: ${(err as Error).message}. Check that DATA_DIR is writable.`);
   }
   let parsed: Checkpoint;
   try {

@@ -22,11 +22,13 @@ import type { FieldValue, Point } from "./point.js";
  * String FIELD values need no transform: the client quotes them and InfluxDB keeps newlines.
  */
 export function encodeTagValue(value: string): string {
+  if (!NEEDS_ENCODING.test(value)) return value;
   let out = value.replace(/[%\n\r\t]/g, (c) => TAG_CODES[c]!);
   if (out.endsWith("\\")) out = `${out.slice(0, -1)}%5C`;
   return out;
 }
 
+const NEEDS_ENCODING = /[%\n\r\t]|\\$/;
 const TAG_CODES: Record<string, string> = { "%": "%25", "\n": "%0A", "\r": "%0D", "\t": "%09" };
 const TAG_DECODES: Record<string, string> = { "%25": "%", "%0A": "\n", "%0D": "\r", "%09": "\t", "%5C": "\\" };
 
@@ -43,12 +45,13 @@ export function decodeTagValue(stored: string): string {
  */
 export function toLineProtocol(point: Point): string {
   const line = new LinePoint(point.measurement);
-  for (const [key, value] of Object.entries(point.tags)) {
+  const tags = point.tags;
+  for (const key in tags) {
+    const value = tags[key]!;
     if (value !== "") line.tag(key, encodeTagValue(value));
   }
-  for (const [key, value] of Object.entries(point.fields)) {
-    addField(line, point.measurement, key, value);
-  }
+  const fields = point.fields;
+  for (const key in fields) addField(line, point.measurement, key, fields[key]!);
   const time = point.time.getTime();
   if (!Number.isFinite(time)) throw new StoreError(`a ${point.measurement} point has an invalid time`);
   line.timestamp(time);

@@ -5,7 +5,7 @@ import { gzip as gzipCallback, constants as zlibConstants } from "node:zlib";
 import { StoreError } from "../errors.js";
 import { decodeTagValue, encodeTagValue, restoreFieldValue, toLineProtocol } from "./influx-line.js";
 import type { InfluxStore } from "./influx-store.js";
-import { adviceFor, failureOfStatus, InfluxWriteError, parseRetryAfter } from "./influx-write-error.js";
+import { adviceFor, failureOfStatus, InfluxWriteError, parseRetryAfter, shortReason } from "./influx-write-error.js";
 import type { FieldValue, Point } from "./point.js";
 import type { ReadRange } from "./store.js";
 
@@ -109,15 +109,23 @@ export class InfluxV1Store implements InfluxStore {
       const answer = await res.text().catch(() => "");
       throw new StoreError(`InfluxDB refused the query (HTTP ${res.status}: ${serverReason(answer)}); ${adviceFor(failureOfStatus(res.status), "v1")}`);
     }
-    const lines = createInterface({ input: Readable.fromWeb(res.body as never), crlfDelay: Infinity });
-    for await (const chunk of lines) {
-      if (chunk.trim() === "") continue;
-      const json = JSON.parse(chunk) as QueryChunk;
-      if (json.error) throw new StoreError(`InfluxDB query failed: ${json.error}`);
-      for (const result of json.results ?? []) {
-        if (result.error) throw new StoreError(`InfluxDB query failed: ${result.error}`);
-        for (const series of result.series ?? []) yield* pointsOf(series);
+    const input = Readable.fromWeb(res.body as never);
+    const lines = createInterface({ input, crlfDelay: Infinity });
+    try {
+      // With chunked=true InfluxDB 1.x answers one JSON document per line, each a chunk of rows.
+      for await (const chunk of lines) {
+        if (chunk.trim() === "") continue;
+        const json = JSON.parse(chunk) as QueryChunk;
+        if (json.error) throw new StoreError(`InfluxDB query failed: ${json.error}`);
+        for (const result of json.results ?? []) {
+          if (result.error) throw new StoreError(`InfluxDB query failed: ${result.error}`);
+          for (const series of result.series ?? []) yield* pointsOf(series);
+        }
       }
+    } finally {
+      // A reader that stops early must not leave the response (and its connection) open.
+      lines.close();
+      input.destroy();
     }
   }
 
@@ -187,9 +195,9 @@ function literal(value: string): string {
 function serverReason(body: string): string {
   try {
     const json = JSON.parse(body) as { error?: string; message?: string };
-    return (json.error ?? json.message ?? body).trim();
+    return shortReason(json.error ?? json.message ?? body);
   } catch {
-    return body.trim() || "no reason given";
+    return shortReason(body) || "no reason given";
   }
 }
 

@@ -2,7 +2,7 @@ import { flux, fluxExpression, HttpError, InfluxDB, type FluxTableColumn } from 
 import { StoreError } from "../errors.js";
 import { decodeTagValue, encodeTagValue, restoreFieldValue, toLineProtocol } from "./influx-line.js";
 import type { InfluxStore } from "./influx-store.js";
-import { adviceFor, failureOfStatus, InfluxWriteError, parseRetryAfter } from "./influx-write-error.js";
+import { adviceFor, failureOfStatus, InfluxWriteError, parseRetryAfter, shortReason } from "./influx-write-error.js";
 import type { FieldValue, Point } from "./point.js";
 import type { ReadRange } from "./store.js";
 
@@ -161,7 +161,7 @@ function toWriteError(err: unknown, count: number): InfluxWriteError {
     const header = err.headers?.["retry-after"];
     const retryAfter = parseRetryAfter(Array.isArray(header) ? header[0] : header) ?? err.retryAfter() * 1000;
     return new InfluxWriteError(
-      `InfluxDB refused a write of ${count} lines (HTTP ${err.statusCode}: ${String(reason).trim()}); ${adviceFor(failure, "v2")}`,
+      `InfluxDB refused a write of ${count} lines (HTTP ${err.statusCode}: ${shortReason(String(reason))}); ${adviceFor(failure, "v2")}`,
       failure,
       err.statusCode,
       retryAfter > 0 ? retryAfter : undefined,

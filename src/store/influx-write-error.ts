@@ -62,3 +62,12 @@ export function adviceFor(failure: InfluxFailure, api: "v1" | "v2"): string {
       return "the offending lines are set aside in DATA_DIR/dead-letter with the server's reason";
   }
 }
+
+/**
+ * A server's reason, cut to `max` characters: InfluxDB 1.x quotes every line it could not parse,
+ * so the answer to a 10,000-line batch can run to megabytes.
+ */
+export function shortReason(reason: string, max = 1000): string {
+  const text = reason.trim();
+  return text.length <= max ? text : `${text.slice(0, max)}... (${text.length - max} more characters)`;
+}

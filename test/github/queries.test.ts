@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { MAX_TARGETS_PER_QUERY } from "../../src/github/fetch-snapshots.js";
 import { CHECK_CONTEXTS_PAGE_QUERY } from "../../src/github/queries/check-contexts-page.js";
 import { OPINIONATED_REVIEWS_PAGE_QUERY } from "../../src/github/queries/opinionated-reviews-page.js";
 import {
@@ -6,6 +7,7 @@ import {
   PULL_REQUEST_SNAPSHOT_FRAGMENT,
 } from "../../src/github/queries/pull-request-snapshot.js";
 import { REVIEW_THREADS_PAGE_QUERY } from "../../src/github/queries/review-threads-page.js";
+import { possibleNodes } from "./node-count.js";
 import { validationErrors } from "./schema.js";
 
 describe("queries against GitHub's GraphQL schema", () => {
@@ -73,5 +75,21 @@ describe("queries against GitHub's GraphQL schema", () => {
 
   it("rejects an empty target list", () => {
     expect(() => buildSnapshotQuery([])).toThrow(/at least one target/);
+  });
+});
+
+describe("node budget (GitHub refuses a query over 500,000 possible nodes)", () => {
+  it("one snapshot asks for 302 nodes; 50 in a sweep page about 15,000; a full fetch chunk under 10,000", () => {
+    const single = buildSnapshotQuery([{ owner: "o", repo: "r", number: 1 }]).query;
+    // commits(last: 1) 1 + contexts 1 x 100 + latestOpinionatedReviews 100 + reviewThreads 100 + timelineItems 1
+    expect(possibleNodes(single)).toBe(302);
+    const sweep = `query { repository(owner: "o", name: "r") { pullRequests(first: 50) { nodes { ...PullRequestSnapshot } } } }
+    ${PULL_REQUEST_SNAPSHOT_FRAGMENT}`;
+    expect(possibleNodes(sweep)).toBe(50 + 50 * 302);
+    const chunk = buildSnapshotQuery(
+      Array.from({ length: MAX_TARGETS_PER_QUERY }, (_, i) => ({ owner: "o", repo: "r", number: i + 1 })),
+    ).query;
+    expect(possibleNodes(chunk)).toBe(MAX_TARGETS_PER_QUERY * 302);
+    expect(possibleNodes(chunk)).toBeLessThan(10_000);
   });
 });

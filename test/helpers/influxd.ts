@@ -41,6 +41,8 @@ export interface Influxd {
   kill9(): Promise<void>;
   /** Stops influxd and deletes its folders. */
   close(): Promise<void>;
+  /** CPU time (user + system, ms) influxd has used since it last started, from /proc (benchmarks). */
+  cpuMs(): number;
 }
 
 export interface InfluxQlResult {
@@ -118,6 +120,7 @@ export async function startInfluxd(options: { database?: string; bin?: string } 
       stop: () => instance.stop(),
       start: () => instance.start(),
       kill9: () => instance.kill9(),
+      cpuMs: () => instance.cpuMs(),
       async close() {
         await instance.stop();
         await rm(dir, { recursive: true, force: true });
@@ -204,6 +207,14 @@ class InfluxdProcess {
 
   async stop(): Promise<void> {
     await this.#signal("SIGTERM");
+  }
+
+  cpuMs(): number {
+    const pid = this.#child?.pid;
+    if (!pid) return 0;
+    // /proc/<pid>/stat: fields 14 and 15 (utime, stime) in clock ticks (100 a second on Linux).
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
   }
 
   async kill9(): Promise<void> {

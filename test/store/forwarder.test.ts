@@ -9,6 +9,7 @@ import { Forwarder } from "../../src/store/forwarder.js";
 import { loadCheckpoint, saveCheckpoint } from "../../src/store/forwarder-checkpoint.js";
 import type { InfluxStore } from "../../src/store/influx-store.js";
 import { InfluxV1Store } from "../../src/store/influx-v1-store.js";
+import { InfluxWriteError } from "../../src/store/influx-write-error.js";
 import { Journal } from "../../src/store/journal.js";
 import { openStore, type TelemetryStore } from "../../src/store/open-store.js";
 import { makePoint } from "../../src/store/point.js";
@@ -82,6 +83,7 @@ describe("forwarder: journal -> InfluxDB 1.6.7", () => {
     const store = await open();
     await store.write(manyPoints(1));
     await waitFor(async () => (await countIn()) === 1, 3000);
+    await waitFor(async () => (await store.health()).backlog === 0); // the checkpoint follows InfluxDB's answer
     expect(await store.health()).toMatchObject({ store: "influx-v1", ok: true, backlog: 0, influxReachable: true, pointsWritten: 1 });
   });
 
@@ -185,6 +187,26 @@ describe("forwarder: journal -> InfluxDB 1.6.7", () => {
     );
   });
 
+  it("drain reports a checkpoint that cannot be written as a problem, without throwing", async () => {
+    const store = await open({ forward: false });
+    await writeFile(join(dataDir, "forwarder"), "a file where the checkpoint folder should be");
+    await store.write(manyPoints(4));
+    // InfluxDB took the points, so nothing is waiting; only the record of it could not be kept
+    // (after a restart they would be sent again, which is harmless).
+    expect(await store.drain(2000)).toEqual({ backlog: 0 });
+    expect(await countIn()).toBe(4);
+    expect((await store.health()).influxProblem).toMatch(/^forwarding to InfluxDB failed: .*(EEXIST|ENOTDIR)/);
+  });
+
+  it("a checkpoint that cannot be read stops start-up with a StoreError naming DATA_DIR", async () => {
+    await writeFile(join(dataDir, "forwarder"), "a file where the checkpoint folder should be");
+    await expect(openStore(config(), silentLog())).rejects.toThrow(
+      new StoreError(
+        `cannot read the forwarder checkpoint ${join(dataDir, "forwarder", "checkpoint.json")}: ENOTDIR: not a directory, open '${join(dataDir, "forwarder", "checkpoint.json")}'. Check that DATA_DIR is writable.`,
+      ),
+    );
+  });
+
   it("shipOrFail resolves when InfluxDB took every point, and with the journal alone", async () => {
     const store = await open({ forward: false });
     await store.write(manyPoints(5));
@@ -239,6 +261,68 @@ describe("forwarder against an InfluxDB 2 stand-in (401, 429)", () => {
       expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(950);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe("forwarder backoff", () => {
+  it("backs off while InfluxDB answers 503: the wait doubles from 250 ms, nothing is lost", async () => {
+    const times: number[] = [];
+    const server = await startCaptureServer((req) => {
+      if (!req.url.startsWith("/api/v2/write")) return { status: 204 };
+      times.push(Date.now());
+      return times.length <= 4 ? { status: 503, body: "" } : { status: 204 };
+    });
+    try {
+      const store = await openStore(loadConfig({ DATA_DIR: dataDir, HOME: dataDir, INFLUX_HOST: server.url, INFLUX_TOKEN: "tok" }), silentLog());
+      opened.push(store);
+      await store.write(manyPoints(3));
+      await waitFor(async () => (await store.health()).backlog === 0, 10_000);
+      expect(times).toHaveLength(5);
+      const gaps = times.slice(1).map((t, i) => t - times[i]!);
+      gaps.forEach((gap, i) => expect(gap).toBeGreaterThanOrEqual(250 * 2 ** i - 20));
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("forwarder recovery", () => {
+  it("while backing off from an InfluxDB that does not answer, it pings and resumes as soon as it answers", async () => {
+    const dir = join(dataDir, "journal");
+    const journal = new Journal({ dir });
+    await journal.write(manyPoints(5));
+    await journal.close();
+    let up = false;
+    let attempts = 0;
+    let upAt = 0;
+    let shippedAt = 0;
+    const fake = {
+      name: "influx-v1" as const,
+      api: "v1" as const,
+      target: "fake",
+      async writeLines() {
+        if (!up) {
+          // After the 6th refusal the backoff is 50 ms * 2^5 = 1.6 s; InfluxDB comes back right away.
+          if (++attempts === 6) setTimeout(() => ((up = true), (upAt = Date.now())), 10);
+          throw new InfluxWriteError("InfluxDB at fake did not answer: ECONNREFUSED", "unavailable");
+        }
+        shippedAt = Date.now();
+      },
+      ping: async () => up,
+      read: async function* () {},
+      write: async () => undefined,
+      close: async () => undefined,
+    };
+    const forwarder = new Forwarder({ journalDir: dir, dataDir, influx: fake, log: silentLog(), minBackoffMs: 50, maxBackoffMs: 60_000 });
+    forwarder.start();
+    try {
+      await waitFor(async () => shippedAt > 0, 10_000);
+      expect(attempts).toBe(6);
+      expect(shippedAt - upAt).toBeLessThan(800); // not the 1.6 s backoff
+      expect(await forwarder.backlog()).toBe(0);
+    } finally {
+      await forwarder.close();
     }
   });
 });

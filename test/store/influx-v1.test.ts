@@ -3,6 +3,7 @@ import { InfluxV1Store, influxQlFor } from "../../src/store/influx-v1-store.js";
 import { InfluxWriteError } from "../../src/store/influx-write-error.js";
 import { makePoint, type Point } from "../../src/store/point.js";
 import { hostilePoints, HOSTILE_STRINGS, sortPoints } from "../helpers/hostile-points.js";
+import { startCaptureServer } from "../helpers/capture-server.js";
 import { freePort, startInfluxd, type Influxd } from "../helpers/influxd.js";
 
 let influx: Influxd;
@@ -110,5 +111,69 @@ describe("InfluxV1Store against influxd 1.6.7", () => {
     expect(err.message).toMatch(/did not answer: ECONNREFUSED/);
     expect(await down.ping(500)).toBe(false);
     expect(await store.ping()).toBe(true);
+  });
+});
+
+describe("InfluxV1Store error messages", () => {
+  it("cut InfluxDB's reason for a large refused batch (it quotes every bad line)", async () => {
+    const err = (await store.writeLines(Array.from({ length: 200 }, (_, i) => `m f=1 bad${i}`)).catch((e: unknown) => e)) as InfluxWriteError;
+    expect(err.failure).toBe("rejected");
+    expect(err.message).toMatch(/^InfluxDB refused a write of 200 lines \(HTTP 400: unable to parse 'm f=1 bad0': bad timestamp/);
+    expect(err.message).toMatch(/\.\.\. \(\d+ more characters\)\);/);
+    expect(err.message.length).toBeLessThan(1300);
+  });
+});
+
+describe("InfluxV1Store requests", () => {
+  it("POSTs /write?db=&rp=&precision=ms with Basic credentials (never in the URL), gzipped above 1 kB", async () => {
+    const server = await startCaptureServer();
+    try {
+      const s = new InfluxV1Store({ url: `${server.url}/`, database: "training", retentionPolicy: "autogen", username: "writer", password: "pa:ss" });
+      await s.writeLines(["m f=1 1"]);
+      await s.writeLines(Array.from({ length: 200 }, (_, i) => `m f=${i} ${i}`));
+      const [small, big] = server.requests;
+      expect(small!.url).toBe("/write?db=training&precision=ms&rp=autogen");
+      expect(small!.headers.authorization).toBe(`Basic ${Buffer.from("writer:pa:ss").toString("base64")}`);
+      expect(small!.headers["content-encoding"]).toBeUndefined();
+      expect(small!.body).toBe("m f=1 1\n");
+      expect(big!.headers["content-encoding"]).toBe("gzip");
+      expect(big!.body.split("\n")).toHaveLength(201);
+      expect(s.target).toBe(`${server.url} database training rp autogen`);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("503 with Retry-After and 401 are told apart", async () => {
+    let reply = { status: 503, headers: { "retry-after": "3" }, body: "" };
+    const server = await startCaptureServer(() => reply);
+    try {
+      const s = new InfluxV1Store({ url: server.url, database: "d", username: "u", password: "p" });
+      const unavailable = (await s.writeLines(["m f=1 1"]).catch((e: unknown) => e)) as InfluxWriteError;
+      expect([unavailable.failure, unavailable.retryAfterMs]).toEqual(["unavailable", 3000]);
+      reply = { status: 401, headers: { "retry-after": "" }, body: '{"error":"authorization failed"}' };
+      const unauthorized = (await s.writeLines(["m f=1 1"]).catch((e: unknown) => e)) as InfluxWriteError;
+      expect(unauthorized.failure).toBe("unauthorized");
+      expect(unauthorized.message).toBe(
+        "InfluxDB refused a write of 1 lines (HTTP 401: authorization failed); check INFLUX_USERNAME and INFLUX_PASSWORD: the user needs WRITE on INFLUX_DATABASE",
+      );
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("InfluxV1Store reads", () => {
+  it("a reader may stop early; a query error becomes a StoreError", async () => {
+    const t = Date.UTC(2029, 0, 1);
+    await store.write(Array.from({ length: 50 }, (_, i) => makePoint("outcome", new Date(t + i), { repo: "early/stop", pr: "1" }, { result: "success" })));
+    let seen = 0;
+    for await (const _ of store.read({ repos: ["early/stop"] })) if (++seen === 3) break;
+    expect(seen).toBe(3);
+    const missing = new InfluxV1Store({ url: influx.url, database: "nope" });
+    const read = async () => {
+      for await (const _ of missing.read()) void _;
+    };
+    await expect(read()).rejects.toThrow(/^InfluxDB query failed: database not found: nope/);
   });
 });

@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InfluxV2Store } from "../../src/store/influx-v2-store.js";
 import { InfluxWriteError } from "../../src/store/influx-write-error.js";
+import { toLineProtocol } from "../../src/store/influx-line.js";
 import { makePoint } from "../../src/store/point.js";
+import { hostilePoints } from "../helpers/hostile-points.js";
 import { startCaptureServer } from "../helpers/capture-server.js";
 
 let server: Awaited<ReturnType<typeof startCaptureServer>>;
@@ -34,6 +36,12 @@ describe("InfluxV2Store writes (v2 API through @influxdata/influxdb-client)", ()
     expect(req.body).toMatchInlineSnapshot(
       `"pr_observation,author=jules[bot],pr=315,repo=dappcore/core checks_total=8i,head_sha="abc",is_draft=F,merge_state="CLEAN",mergeable=T,pr_age_hours=48i 1770282000123"`,
     );
+  });
+
+  it("sends the same line protocol as the v1 API for every measurement and hostile string", async () => {
+    const points = hostilePoints();
+    await store.write(points);
+    expect(server.requests[0]!.body).toBe(points.map(toLineProtocol).join("\n"));
   });
 
   it("gzips a batch larger than 1 kB", async () => {

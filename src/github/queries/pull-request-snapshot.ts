@@ -70,7 +70,7 @@ export const PULL_REQUEST_SNAPSHOT_FRAGMENT = `fragment PullRequestSnapshot on P
     nodes { isResolved isOutdated }
   }
   timelineItems(last: 1, itemTypes: [HEAD_REF_FORCE_PUSHED_EVENT]) {
-    nodes { ... on HeadRefForcePushedEvent { createdAt } }
+    nodes { __typename ... on HeadRefForcePushedEvent { createdAt } }
   }
 }`;
 

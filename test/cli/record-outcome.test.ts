@@ -1,0 +1,70 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { memoryIo } from "../../src/cli/cli-io.js";
+import { runCli } from "../../src/cli/run-cli.js";
+import { Journal, readJournal } from "../../src/store/journal.js";
+import { makePoint, type Point } from "../../src/store/point.js";
+
+let dataDir: string;
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), "record-outcome-"));
+});
+afterEach(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function outcomes(): Promise<Point[]> {
+  const points: Point[] = [];
+  for await (const p of readJournal(join(dataDir, "journal"), { measurements: ["outcome"] })) points.push(p);
+  return points;
+}
+
+describe("pr-telemetry record-outcome", () => {
+  it("writes the outcome with the given resolution hours and prints one line", async () => {
+    const io = memoryIo({ DATA_DIR: dataDir });
+    const code = await runCli(
+      ["record-outcome", "--repo", "dappcore/core", "--pr", "291", "--result", "escalated", "--detail", "conflict unresolvable", "--resolution-hours", "72", "--time", "2026-02-08T09:00:00Z"],
+      io,
+    );
+    expect({ code, err: io.err }).toEqual({ code: 0, err: "" });
+    expect(io.out).toBe('recorded outcome dappcore/core#291 2026-02-08T09:00:00.000Z result=escalated resolution_hours=72 source=cli "conflict unresolvable"\n');
+    expect(await outcomes()).toEqual([
+      {
+        measurement: "outcome",
+        time: new Date("2026-02-08T09:00:00Z"),
+        tags: { repo: "dappcore/core", pr: "291" },
+        fields: { result: "escalated", detail: "conflict unresolvable", resolution_hours: 72, source: "cli" },
+      },
+    ]);
+  });
+
+  it("computes resolution hours from the PR's earlier outcome or observations, else leaves them out", async () => {
+    const journal = new Journal({ dir: join(dataDir, "journal") });
+    await journal.write([
+      makePoint("pr_observation", new Date("2026-02-05T12:00:00Z"), { repo: "dappcore/core", pr: "291" }, { pr_age_hours: 2 }),
+      // The webhook's outcome is exact: created 2026-02-05T09:30Z.
+      makePoint("outcome", new Date("2026-02-06T09:30:00Z"), { repo: "dappcore/core", pr: "291" }, { result: "closed", resolution_hours: 24 }),
+    ]);
+    await journal.close();
+    const io = memoryIo({ DATA_DIR: dataDir });
+    expect(await runCli(["record-outcome", "--repo", "dappcore/core", "--pr", "291", "--result", "escalated", "--time", "2026-02-08T09:30:00Z"], io)).toBe(0);
+    expect(await runCli(["record-outcome", "--repo", "dappcore/core", "--pr", "292", "--result", "escalated", "--time", "2026-02-08T09:30:00Z"], io)).toBe(0);
+    const byPr = Object.fromEntries((await outcomes()).filter((p) => p.fields.result === "escalated").map((p) => [p.tags.pr, p.fields.resolution_hours]));
+    expect(byPr).toEqual({ "291": 72, "292": undefined });
+  });
+
+  it.each([
+    [["--result", "Escalated!"], "--result must be snake_case"],
+    [["--result", "escalated", "--resolution-hours", "-1"], "--resolution-hours must be a finite number of hours >= 0"],
+    [["--result", "escalated", "--resolution-hours", "many"], "--resolution-hours must be a finite number of hours >= 0"],
+    [["--result", "escalated", "--detail", "x".repeat(1025)], "--detail must be at most 1024 bytes"],
+    [[], "Missing required argument: result"],
+  ])("exits 2 without writing for bad input %j", async (args, message) => {
+    const io = memoryIo({ DATA_DIR: dataDir });
+    expect(await runCli(["record-outcome", "--repo", "dappcore/core", "--pr", "291", ...args], io)).toBe(2);
+    expect(io.err).toContain(message);
+    expect(await outcomes()).toEqual([]);
+  });
+});

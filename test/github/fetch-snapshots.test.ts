@@ -1,0 +1,261 @@
+import { isDeepStrictEqual } from "node:util";
+import nock from "nock";
+import { ProbotOctokit } from "probot";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { GitHubError } from "../../src/errors.js";
+import { fetchSnapshots, MAX_TARGETS_PER_QUERY, snapshotKey, type GraphqlFn } from "../../src/github/fetch-snapshots.js";
+import type { PullRequestSnapshot } from "../../src/github/pr-snapshot.js";
+import { CHECK_CONTEXTS_PAGE_QUERY } from "../../src/github/queries/check-contexts-page.js";
+import { OPINIONATED_REVIEWS_PAGE_QUERY } from "../../src/github/queries/opinionated-reviews-page.js";
+import { buildSnapshotQuery } from "../../src/github/queries/pull-request-snapshot.js";
+import { REVIEW_THREADS_PAGE_QUERY } from "../../src/github/queries/review-threads-page.js";
+import { observe } from "../../src/signals/observe.js";
+import { loadSnapshot } from "../signals/load-snapshot.js";
+
+const TestOctokit = ProbotOctokit.defaults((o: Record<string, unknown>) => ({
+  ...o,
+  retry: { enabled: false },
+  throttle: { enabled: false },
+}));
+const TOKEN = "ghs_testtoken0000000000000000000000000000";
+let graphql: GraphqlFn;
+let scope: nock.Scope;
+const now = new Date("2026-02-05T09:00:00.000Z");
+
+beforeEach(() => {
+  graphql = new TestOctokit({ auth: { token: TOKEN } }).graphql as GraphqlFn;
+  scope = nock("https://api.github.com");
+});
+
+afterEach(() => {
+  const pending = scope.pendingMocks();
+  nock.cleanAll(); // before asserting, so a failed test leaves no interceptor to the next one
+  expect(pending).toEqual([]);
+});
+
+interface GraphqlBody {
+  query: string;
+  variables: Record<string, unknown>;
+}
+
+/** Expects one POST /graphql whose query and variables are exactly these. */
+function expectQuery(query: string, variables: Record<string, unknown>) {
+  return scope.post(
+    "/graphql",
+    (body: GraphqlBody) => body.query === query && isDeepStrictEqual(body.variables, variables),
+  );
+}
+
+const core = (number: number) => ({ owner: "dappcore", repo: "core", number });
+const php = (number: number) => ({ owner: "dappcore", repo: "core-php", number });
+
+describe("fetchSnapshots", () => {
+  it("maps one aliased query over 2 repositories x 2 pull requests back to each key", async () => {
+    const a = loadSnapshot("pr-open-blocked-mixed-checks");
+    const d = loadSnapshot("pr-merged-bot");
+    const c = loadSnapshot("pr-conflicting");
+    const b = { ...loadSnapshot("pr-draft-unknown-no-checks"), repository: { nameWithOwner: "dappcore/core-php" } };
+    const targets = [core(315), php(307), core(291), php(318)];
+    const { query } = buildSnapshotQuery(targets);
+    expectQuery(query, { o0: "dappcore", n0: "core", p0: 315, o1: "dappcore", n1: "core-php", p1: 307, p2: 291, p3: 318 })
+      .matchHeader("authorization", `token ${TOKEN}`)
+      .reply(200, { data: { r0: { p0: a, p2: d }, r1: { p1: c, p3: b } } });
+
+    const snapshots = await fetchSnapshots(graphql, targets);
+
+    expect([...snapshots.keys()]).toEqual(["dappcore/core#315", "dappcore/core-php#307", "dappcore/core#291", "dappcore/core-php#318"]);
+    expect(snapshots.get("dappcore/core#315")).toStrictEqual(a);
+    expect(snapshots.get("dappcore/core-php#307")).toStrictEqual(c);
+    expect(snapshots.get("dappcore/core#291")).toStrictEqual(d);
+    expect(snapshots.get("dappcore/core-php#318")).toStrictEqual(b);
+    // the hostile branch name came through JSON untouched
+    expect(snapshots.get("dappcore/core#315")?.headRefName).toBe('feat/"quoted",comma=eq sign\nnew line 🚀\\');
+  });
+
+  it("answers null for a PR or a repository GitHub reports NOT_FOUND, and keeps the others", async () => {
+    const a = loadSnapshot("pr-open-blocked-mixed-checks");
+    const targets = [core(315), core(999), { owner: "dappcore", repo: "gone", number: 1 }];
+    const { query, variables } = buildSnapshotQuery(targets);
+    expectQuery(query, variables).reply(200, {
+      data: { r0: { p0: a, p1: null }, r1: null },
+      errors: [
+        {
+          type: "NOT_FOUND",
+          path: ["r0", "p1"],
+          locations: [{ line: 4, column: 5 }],
+          message: "Could not resolve to a PullRequest with the number of 999.",
+        },
+        {
+          type: "NOT_FOUND",
+          path: ["r1"],
+          locations: [{ line: 6, column: 3 }],
+          message: "Could not resolve to a Repository with the name 'dappcore/gone'.",
+        },
+      ],
+    });
+
+    const snapshots = await fetchSnapshots(graphql, targets);
+
+    expect(snapshots.get("dappcore/core#315")).toStrictEqual(a);
+    expect(snapshots.get("dappcore/core#999")).toBeNull();
+    expect(snapshots.get("dappcore/gone#1")).toBeNull();
+    expect(snapshots.size).toBe(3);
+  });
+
+  it("throws a GitHubError naming the PR for any other GraphQL error", async () => {
+    const targets = [core(315), php(307)];
+    const { query, variables } = buildSnapshotQuery(targets);
+    expectQuery(query, variables).reply(200, {
+      data: { r0: { p0: null }, r1: { p1: loadSnapshot("pr-conflicting") } },
+      errors: [
+        {
+          type: "FORBIDDEN",
+          path: ["r0", "p0", "commits", "nodes", 0, "commit", "statusCheckRollup"],
+          extensions: { saml_failure: false },
+          locations: [{ line: 30, column: 9 }],
+          message: "Resource not accessible by integration",
+        },
+      ],
+    });
+
+    const error = await fetchSnapshots(graphql, targets).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(GitHubError);
+    expect((error as GitHubError).targets).toEqual(["dappcore/core#315"]);
+    expect((error as GitHubError).errorTypes).toEqual(["FORBIDDEN"]);
+    expect((error as GitHubError).message).toBe(
+      "GitHub GraphQL refused the snapshot of dappcore/core#315: FORBIDDEN: Resource not accessible by integration. " +
+        "Next: the app lacks a permission: check that it has read access to pull requests, checks and commit statuses, and accept updated permissions on the installation.",
+    );
+  });
+
+  it("throws naming every PR of the query when an error has no path (e.g. the node limit)", async () => {
+    const targets = [core(1), core(2)];
+    const { query, variables } = buildSnapshotQuery(targets);
+    expectQuery(query, variables).reply(200, {
+      errors: [
+        {
+          type: "MAX_NODE_LIMIT_EXCEEDED",
+          message: "This query requests up to 600,000 possible nodes which exceeds the maximum limit of 500,000.",
+        },
+      ],
+    });
+    await expect(fetchSnapshots(graphql, targets)).rejects.toThrow(
+      /^GitHub GraphQL refused the snapshot of dappcore\/core#1, dappcore\/core#2: MAX_NODE_LIMIT_EXCEEDED: .* Next: the query asks for too many nodes/,
+    );
+  });
+
+  it("maps an HTTP failure (after Probot's retries) to a GitHubError with the status, never the token", async () => {
+    const targets = [core(315)];
+    const { query, variables } = buildSnapshotQuery(targets);
+    expectQuery(query, variables).reply(502, { message: "Server Error" });
+
+    const error = (await fetchSnapshots(graphql, targets).catch((e: unknown) => e)) as GitHubError;
+
+    expect(error).toBeInstanceOf(GitHubError);
+    expect(error.status).toBe(502);
+    expect(error.targets).toEqual(["dappcore/core#315"]);
+    expect(error.message).toMatch(/^GitHub answered HTTP 502 to the snapshot query for dappcore\/core#315: Server Error/);
+    expect(JSON.stringify({ ...error, message: error.message })).not.toContain(TOKEN);
+  });
+
+  it("maps 401 to a hint about the app's credentials", async () => {
+    const targets = [core(315)];
+    const { query, variables } = buildSnapshotQuery(targets);
+    expectQuery(query, variables).reply(401, { message: "Bad credentials", documentation_url: "https://docs.github.com/graphql" });
+    await expect(fetchSnapshots(graphql, targets)).rejects.toThrow(/HTTP 401 .*Bad credentials.*APP_ID and PRIVATE_KEY/);
+  });
+
+  it("follows every connection longer than a page, so the counts are those of the whole list", async () => {
+    const whole = loadSnapshot("pr-open-blocked-mixed-checks");
+    const rollup = whole.commits.nodes?.[0]?.commit.statusCheckRollup;
+    if (!rollup) throw new Error("fixture has a rollup");
+    const contexts = rollup.contexts.nodes ?? [];
+    const threads = whole.reviewThreads.nodes ?? [];
+    const reviews = whole.latestOpinionatedReviews?.nodes ?? [];
+    const more = (endCursor: string) => ({ hasNextPage: true, endCursor });
+    const last = { hasNextPage: false, endCursor: "end" };
+
+    // GitHub's first page: 6 of 11 contexts, 2 of 5 threads, 3 of 4 reviews.
+    const firstPage: PullRequestSnapshot = structuredClone(whole);
+    const head = firstPage.commits.nodes?.[0]?.commit;
+    if (!head?.statusCheckRollup) throw new Error("fixture has a rollup");
+    head.statusCheckRollup.contexts = { pageInfo: more("ctx-1"), nodes: contexts.slice(0, 6) };
+    firstPage.reviewThreads = { totalCount: 5, pageInfo: more("thr-1"), nodes: threads.slice(0, 2) };
+    firstPage.latestOpinionatedReviews = { pageInfo: more("rev-1"), nodes: reviews.slice(0, 3) };
+
+    const targets = [core(315)];
+    const { query, variables } = buildSnapshotQuery(targets);
+    expectQuery(query, variables).reply(200, { data: { r0: { p0: firstPage } } });
+    expectQuery(CHECK_CONTEXTS_PAGE_QUERY, { id: rollup.id, after: "ctx-1" }).reply(200, {
+      data: { node: { contexts: { pageInfo: last, nodes: contexts.slice(6) } } },
+    });
+    expectQuery(REVIEW_THREADS_PAGE_QUERY, { id: whole.id, after: "thr-1" }).reply(200, {
+      data: { node: { reviewThreads: { totalCount: 5, pageInfo: more("thr-2"), nodes: threads.slice(2, 4) } } },
+    });
+    expectQuery(REVIEW_THREADS_PAGE_QUERY, { id: whole.id, after: "thr-2" }).reply(200, {
+      data: { node: { reviewThreads: { totalCount: 5, pageInfo: last, nodes: threads.slice(4) } } },
+    });
+    expectQuery(OPINIONATED_REVIEWS_PAGE_QUERY, { id: whole.id, after: "rev-1" }).reply(200, {
+      data: { node: { latestOpinionatedReviews: { pageInfo: last, nodes: reviews.slice(3) } } },
+    });
+
+    const snapshot = (await fetchSnapshots(graphql, targets)).get("dappcore/core#315");
+
+    expect(snapshot).toBeDefined();
+    expect(observe(snapshot as PullRequestSnapshot, now)).toStrictEqual(observe(whole, now));
+    expect(snapshot?.reviewThreads.nodes).toStrictEqual(threads);
+    expect(snapshot?.reviewThreads.pageInfo).toStrictEqual(last);
+  });
+
+  it("throws a GitHubError when a follow-up page comes back empty", async () => {
+    const firstPage = loadSnapshot("pr-conflicting");
+    firstPage.reviewThreads.pageInfo = { hasNextPage: true, endCursor: "thr-1" };
+    const targets = [php(307)];
+    const { query, variables } = buildSnapshotQuery(targets);
+    expectQuery(query, variables).reply(200, { data: { r1: null, r0: { p0: firstPage } } });
+    expectQuery(REVIEW_THREADS_PAGE_QUERY, { id: firstPage.id, after: "thr-1" }).reply(200, {
+      data: { node: null },
+      errors: [{ type: "NOT_FOUND", path: ["node"], message: "Could not resolve to a node with the global id of 'PR_kwDOLc0rSs5nGq7C'" }],
+    });
+    await expect(fetchSnapshots(graphql, targets)).rejects.toThrow(
+      /^GitHub GraphQL refused the snapshot of dappcore\/core-php#307: NOT_FOUND: Could not resolve to a node/,
+    );
+  });
+
+  it(`asks ${MAX_TARGETS_PER_QUERY} PRs a query at most, and a PR asked twice (any casing) once`, async () => {
+    const targets = Array.from({ length: 30 }, (_, i) => core(i + 1));
+    targets.push({ owner: "DappCore", repo: "Core", number: 1 });
+    const seen: number[] = [];
+    scope
+      .post("/graphql")
+      .times(2)
+      .reply(200, (_uri, body) => {
+        const { variables } = body as GraphqlBody;
+        const prs = Object.keys(variables).filter((k) => k.startsWith("p"));
+        seen.push(prs.length);
+        // every PR of this query: NOT_FOUND-free null answers are fine for counting requests
+        return { data: { r0: Object.fromEntries(prs.map((p) => [p, null])) } };
+      });
+
+    const snapshots = await fetchSnapshots(graphql, targets);
+
+    expect(seen).toEqual([25, 5]);
+    expect(snapshots.size).toBe(31);
+    expect(snapshots.has("DappCore/Core#1")).toBe(true);
+    expect(snapshots.get(snapshotKey(core(30)))).toBeNull();
+  });
+
+  it("sends hostile owner and repository names intact, as variables", async () => {
+    const hostile = { owner: 'we"ird,o=wner \n🚀\\', repo: "r}{ep", number: 5 };
+    scope
+      .post("/graphql", (body: GraphqlBody) => body.variables["o0"] === hostile.owner && body.variables["n0"] === hostile.repo)
+      .reply(200, { data: { r0: { p0: null } } });
+    const snapshots = await fetchSnapshots(graphql, [hostile]);
+    expect([...snapshots]).toEqual([[`${hostile.owner}/${hostile.repo}#5`, null]]);
+  });
+
+  it("asks nothing for no targets", async () => {
+    expect((await fetchSnapshots(graphql, [])).size).toBe(0);
+  });
+});

@@ -1,0 +1,108 @@
+import { mkdtemp, readdir, rm, writeFile, mkdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import nock from "nock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createApp } from "../../src/app.js";
+import { DeliveryLog, type DeliveryRecord } from "../../src/pipeline/delivery-log.js";
+import type { SnapshotFunctions } from "../../src/pipeline/observer.js";
+import { readJournal } from "../../src/store/journal.js";
+import { makePoint } from "../../src/store/point.js";
+import { silentLog } from "../helpers/silent-log.js";
+import { testProbot } from "../helpers/test-probot.js";
+import { webhookExample } from "../helpers/webhook-examples.js";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "deliveries-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const record = (id: string, prs = [1]): DeliveryRecord => ({ id, trigger: "pull_request.opened", installationId: 7, owner: "o", repo: "r", prs });
+
+describe("DeliveryLog", () => {
+  it("refuses a delivery id it has taken, also after a restart", async () => {
+    const a = new DeliveryLog(dir, { log: silentLog() });
+    await a.load();
+    expect(await a.accept(record("x"))).toBe(true);
+    expect(await a.accept(record("x"))).toBe(false);
+    await a.close();
+    const b = new DeliveryLog(dir, { log: silentLog() });
+    await b.load();
+    expect(b.has("x")).toBe(true);
+    expect(await b.accept(record("x"))).toBe(false);
+    await b.close();
+  });
+
+  it("returns the deliveries accepted but never marked done", async () => {
+    const a = new DeliveryLog(dir, { log: silentLog() });
+    await a.load();
+    await a.accept(record("done-1"));
+    await a.accept(record("open-1", [3, 4]));
+    await a.accept({ ...record("sha-1", []), sha: "abc" });
+    a.done(["done-1"]);
+    await a.close();
+    const b = new DeliveryLog(dir, { log: silentLog() });
+    expect(await b.load()).toEqual([
+      { ...record("open-1", [3, 4]), sha: undefined },
+      { ...record("sha-1", []), sha: "abc" },
+    ]);
+    await b.close();
+  });
+
+  it("prunes files older than two days", async () => {
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, "2020-01-01.jsonl"), "");
+    const log = new DeliveryLog(dir, { log: silentLog(), clock: () => new Date("2026-02-05T12:00:00Z") });
+    await log.load();
+    expect(await readdir(dir)).toEqual([]);
+    await log.close();
+  });
+});
+
+describe("recovery after a crash", () => {
+  it("observes at the next start a delivery that was acknowledged but never observed", async () => {
+    const never: SnapshotFunctions<unknown> = {
+      fetch: () => new Promise(() => {}), // the process "dies" while fetching
+      isMergeableUnknown: () => false,
+      toPoint: () => {
+        throw new Error("unreachable");
+      },
+    };
+    const payload = webhookExample("pull_request", "opened", (p) => Boolean(p.installation));
+    nock("https://api.github.com").get(/\/contents\//).times(4).reply(404, { message: "Not Found" });
+    const crashed = createApp({ env: { DATA_DIR: dir, DEBOUNCE_MS: "5", FLUSH_INTERVAL_MS: "10" }, snapshots: never });
+    const p1 = testProbot();
+    await p1.load(crashed.appFn, { cwd: process.cwd(), addHandler: () => {} });
+    await p1.receive({ id: "acked-1", name: "pull_request", payload } as any);
+    await new Promise((r) => setTimeout(r, 50)); // acknowledged; no shutdown: the process is gone
+
+    const fetched: string[] = [];
+    const real: SnapshotFunctions<{ owner: string; repo: string; number: number }> = {
+      fetch: async (_g, targets) => {
+        fetched.push(...targets.map((t) => `${t.owner}/${t.repo}#${t.number}`));
+        return new Map(targets.map((t) => [`${t.owner}/${t.repo}#${t.number}`, t]));
+      },
+      isMergeableUnknown: () => false,
+      toPoint: (t, now, ctx) => makePoint("pr_observation", now, { repo: `${t.owner}/${t.repo}`, pr: String(t.number), author: "a" }, { trigger: ctx.trigger, delivery_id: ctx.deliveryId }),
+    };
+    const restarted = createApp({ env: { DATA_DIR: dir, DEBOUNCE_MS: "5" }, snapshots: real });
+    const p2 = testProbot();
+    await p2.load(restarted.appFn, { cwd: process.cwd(), addHandler: () => {} });
+    await new Promise((r) => setTimeout(r, 100));
+    await restarted.shutdown();
+    expect(fetched).toEqual([`${payload.repository.full_name}#${payload.pull_request.number}`]);
+    const points = [];
+    for await (const p of readJournal(join(dir, "journal"))) points.push(p);
+    expect(points.map((p) => p.fields)).toEqual([{ trigger: "pull_request.opened", delivery_id: "acked-1" }]);
+
+    // and a third start has nothing left to recover
+    const third = createApp({ env: { DATA_DIR: dir }, snapshots: real });
+    const p3 = testProbot();
+    await p3.load(third.appFn, { cwd: process.cwd(), addHandler: () => {} });
+    await third.shutdown();
+    expect(fetched).toHaveLength(1);
+  });
+});

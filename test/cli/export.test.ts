@@ -151,6 +151,27 @@ describe("pr-telemetry export", () => {
     expect(err).toContain("\r\u001b[K");
   });
 
+  it("exports what record-action and record-outcome recorded", async () => {
+    await writeJournal(join(dataDir, "journal"), [obs(R, 315, "2026-02-05T09:00:00.000Z", { merge_state: "CLEAN" })]);
+    const recorded = [
+      await run(["record-action", "--repo", R, "--pr", "315", "--action", "wait", "--reason", "auto-merge enabled, checks passing", "--time", "2026-02-05T09:30:00.000Z"]),
+      await run(["record-outcome", "--repo", R, "--pr", "315", "--result", "escalated", "--detail", "conflict unresolvable", "--resolution-hours", "72"]),
+    ];
+    for (const r of recorded) expect(r.code, r.err).toBe(0);
+    const lines = jsonLines((await run(["export"])).out);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      repo: R,
+      pr: 315,
+      time: "2026-02-05T09:30:00.000Z",
+      action: "wait",
+      reason: "auto-merge enabled, checks passing",
+      source: "cli",
+      signals: { merge_state: "CLEAN" },
+      outcome: { result: "escalated", detail: "conflict unresolvable", resolution_hours: 72 },
+    });
+  });
+
   it.each([
     [["export", "--since", "yesterday"], /--since "yesterday" is not a duration or a date/],
     [["export", "--until", "2026-02-30"], /--until "2026-02-30" is not a duration or a date/],

@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync, writeSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { setImmediate } from "node:timers/promises";
 import { join } from "node:path";
 import type { Point } from "../store/point.js";
 import { timeMsOf } from "./read-journal-points.js";
@@ -61,7 +62,7 @@ export interface SortCounts {
 
 // Measured on a 1M-point journal: 8 MB runs peaked at ~260 MB RSS, 24 MB runs at ~320 MB (the
 // garbage of a spilled run waits for a major GC), with no measurable difference in speed.
-const DEFAULT_RUN_BYTES = 8 * 1024 * 1024;
+const DEFAULT_RUN_BYTES = 4 * 1024 * 1024;
 // Joins repo and the padded pr in a group; sorts before any escaped character, so "a/b" < "a/b-c".
 const SEP = "\u0001";
 // An observation sorts before an action before an outcome of the same millisecond (an
@@ -115,11 +116,17 @@ class RecordMaker {
   #group = "";
   #repo = "";
   #pr = 0;
+  // A slice of a string keeps the whole string alive: a repo sliced from a run's 64 KB block and
+  // kept by a consumer (stats keeps one per PR) kept every block. One string per repo instead.
+  #repos = new Map<string, string>();
   make(e: Entry): SortedRecord {
     if (e.group !== this.#group) {
       const cut = e.group.indexOf(SEP);
       this.#group = e.group;
-      this.#repo = unesc(e.group.slice(0, cut));
+      const repo = unesc(e.group.slice(0, cut));
+      let interned = this.#repos.get(repo);
+      if (interned === undefined) this.#repos.set(repo, (interned = repo));
+      this.#repo = interned;
       this.#pr = Number(e.group.slice(cut + 1));
     }
     const measurement = e.ident.slice(0, e.ident.indexOf(SEP));
@@ -256,6 +263,8 @@ export async function* sortedPoints(
     options.onProgress?.(counts);
     const last = sortRun(buckets, counts);
     buckets = new Map();
+    groups = new Map();
+    idents = new Map();
     if (runs.length === 0) {
       // Everything fitted in one run: no temporary files.
       const maker = new RecordMaker();
@@ -468,6 +477,7 @@ async function* mergeRuns(
 
     const maker = new RecordMaker();
     let batch: SortedRecord[] = [];
+    let batches = 0;
     let pending: Entry | undefined;
     for (;;) {
       const top = pop();
@@ -486,6 +496,8 @@ async function* mergeRuns(
         if (batch.length >= 4096) {
           yield batch;
           batch = [];
+          // The merge reads synchronously: let the event loop (and GC tasks) turn now and then.
+          if (++batches % 16 === 0) await setImmediate();
         }
       }
       pending = entry;

@@ -16,8 +16,9 @@ import { timeMsOf } from "./read-journal-points.js";
  * - a two-pass index needs a source that can be read twice: parsing a journal costs most of the
  *   export's time (about 2.6 s per million observation lines here), so reading it twice would miss
  *   the 200,000 points/s target, and an InfluxDB query may not repeat exactly;
- * - memory is then bounded by the run size alone (flat as the input grows), not by the number of
- *   actions or PRs. The price is temporary disk about the size of the projected input.
+ * - memory is then bounded by the run size (flat as the input grows), plus one short string per PR
+ *   (the merge numbers the PRs), not by the number of points or actions. The price is temporary
+ *   disk about the size of the projected input (~60 bytes per journal point).
  * Each point is projected to a short string first (only what the consumer needs; for a journal
  * observation a reference to its line), so the runs are far smaller than the input and the merge
  * rarely parses anything.
@@ -60,9 +61,10 @@ export interface SortCounts {
   duplicates: number;
 }
 
-// Measured on a 1M-point journal: 8 MB runs peaked at ~260 MB RSS, 24 MB runs at ~320 MB (the
-// garbage of a spilled run waits for a major GC), with no measurable difference in speed.
-const DEFAULT_RUN_BYTES = 4 * 1024 * 1024;
+// Measured on a 1M-point journal (with tsx): 8 MB runs peaked at ~260 MB RSS, 24 MB runs at ~320 MB
+// (the garbage of a spilled run waits for a major GC); 4 MB leaves headroom for the merge, with
+// no measurable difference in speed (the merge takes ~40 runs per million points).
+const DEFAULT_RUN_BYTES = 8 * 1024 * 1024;
 // Joins repo and the padded pr in a group; sorts before any escaped character, so "a/b" < "a/b-c".
 const SEP = "\u0001";
 // An observation sorts before an action before an outcome of the same millisecond (an

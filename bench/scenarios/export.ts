@@ -77,7 +77,7 @@ interface ChildResult {
 }
 
 /** Runs `pr-telemetry export` (the built CLI) in a child; its own peak RSS and wall time. */
-function exportInChild(dataDir: string, out: string): Promise<ChildResult> {
+function exportInChild(dataDir: string, out: string, nodeArgs: string[] = []): Promise<ChildResult> {
   const cli = pathToFileURL(join(ROOT, "dist/cli/run-cli.js")).href;
   const code = `const { runCli } = await import(${JSON.stringify(cli)});
 const t0 = performance.now();
@@ -88,7 +88,7 @@ const cpu = process.cpuUsage(cpu0);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 process.stdout.write(JSON.stringify({ seconds, cpuSeconds, maxRssMb: process.resourceUsage().maxRSS / 1024, code }));`;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--input-type=module", "-e", code], {
+    const child = spawn(process.execPath, [...nodeArgs, "--input-type=module", "-e", code], {
       env: { PATH: process.env.PATH, HOME: dataDir, DATA_DIR: dataDir, TMPDIR: dataDir },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -120,6 +120,7 @@ export const exportScenario: BenchScenario = {
     const sizes = quick ? [100_000, 300_000] : [100_000, 1_000_000];
     const figures: BenchFigure[] = [];
     const rss: Record<number, number[]> = {};
+    const cappedRss: Record<number, number> = {};
     for (const size of sizes) {
       const dir = await mkdtemp(join(tmpdir(), "bench-export-"));
       try {
@@ -148,6 +149,16 @@ export const exportScenario: BenchScenario = {
             note: "points / (user + system CPU of the child): the wall-clock figure on a shared, busy host understates the code's speed",
           }),
         );
+        // The same export with V8's heap capped at 96 MB: it must finish at every size (memory is
+        // bounded); without the cap V8 lets garbage pile up before collecting, so RSS says more
+        // about the GC's laziness than about what the export keeps.
+        const capped = await exportInChild(dir, join(dir, "export.jsonl"), ["--max-old-space-size=96"]);
+        cappedRss[size] = capped.maxRssMb;
+        figures.push(
+          figure(`peak RSS, ${label} points, heap capped at 96 MB`, "MB", [capped.maxRssMb], {
+            note: `finished in ${capped.seconds.toFixed(1)} s (${Math.round(size / capped.seconds)} points/s)`,
+          }),
+        );
         const peak = median(rss[size]!);
         figures.push(
           figure(`peak RSS, export of ${label} points`, "MB", rss[size]!, {
@@ -169,6 +180,14 @@ export const exportScenario: BenchScenario = {
         target: "flat (about 1x)",
         met: ratio < 1.5,
         note: `peak RSS at ${large} points / at ${small} points`,
+      }),
+    );
+    figures.push(
+      figure(`peak RSS growth ${large / small}x input, heap capped`, "ratio", [cappedRss[large]! / cappedRss[small]!], {
+        baseline: { name: `capped peak RSS at ${small / 1000}k points`, median: cappedRss[small]! },
+        ratio: cappedRss[large]! / cappedRss[small]!,
+        target: "flat (about 1x)",
+        met: cappedRss[large]! / cappedRss[small]! < 1.25,
       }),
     );
     return figures;

@@ -69,8 +69,12 @@ export function parseJournalHead(line: string, file = "", offset = 0, length = 0
   const f = line.indexOf(FIELDS, g);
   if (g === -1 || f === -1) return undefined;
   try {
-    const m = line.slice(HEAD.length, t);
-    const measurement = m.includes("\\") ? (JSON.parse(m) as unknown) : m.slice(1, -1);
+    const quoted = line.charCodeAt(HEAD.length) === 34 && line.charCodeAt(t - 1) === 34;
+    let measurement: unknown = quoted ? knownMeasurement(line, HEAD.length + 1, t - 1) : undefined;
+    if (measurement === undefined) {
+      const m = line.slice(HEAD.length, t);
+      measurement = m.includes("\\") ? (JSON.parse(m) as unknown) : m.slice(1, -1);
+    }
     const tags = parseStringObject(line.slice(g + TAGS.length, f + 1));
     const timeMs = Date.parse(line.slice(t + TIME.length, g));
     if (typeof measurement !== "string" || typeof tags !== "object" || tags === null || Number.isNaN(timeMs)) {
@@ -80,6 +84,26 @@ export function parseJournalHead(line: string, file = "", offset = 0, length = 0
   } catch {
     return undefined;
   }
+}
+
+// The tag names the app writes: matched in place, so a line's keys cost no new strings.
+const KNOWN_KEYS = ["repo", "pr", "author"];
+
+function knownKey(text: string, start: number, end: number): string {
+  for (const key of KNOWN_KEYS) {
+    if (key.length === end - start && text.startsWith(key, start)) return key;
+  }
+  return text.slice(start, end);
+}
+
+// Likewise the measurements (a slice of 13+ characters would keep the whole line alive).
+const KNOWN_MEASUREMENTS = ["pr_observation", "action_taken", "outcome"];
+
+function knownMeasurement(text: string, start: number, end: number): string | undefined {
+  for (const m of KNOWN_MEASUREMENTS) {
+    if (m.length === end - start && text.startsWith(m, start)) return m;
+  }
+  return undefined;
 }
 
 /**
@@ -97,7 +121,7 @@ export function parseStringObject(text: string): unknown {
     const keyEnd = text.indexOf('"', i + 1);
     if (keyEnd === -1 || text.charCodeAt(keyEnd + 1) !== 58 || text.charCodeAt(keyEnd + 2) !== 34) return JSON.parse(text);
     const valueEnd = text.indexOf('"', keyEnd + 3);
-    const key = text.slice(i + 1, keyEnd);
+    const key = knownKey(text, i + 1, keyEnd);
     if (valueEnd === -1 || key === "__proto__") return JSON.parse(text);
     out[key] = text.slice(keyEnd + 3, valueEnd);
     const next = text.charCodeAt(valueEnd + 1);

@@ -60,10 +60,21 @@ export function pointLine(point: Point): string {
 
 /** An object with the same entries, keys in code-unit order (the journal keeps write order, InfluxDB sorts). */
 export function sortedFields(fields: Record<string, FieldValue>): Record<string, FieldValue> {
+  const keys = Object.keys(fields);
+  // Observations nearly always carry the same fields in the same order: sort that order once.
+  let order = lastOrder;
+  if (keys.length !== lastKeys.length || keys.some((k, i) => k !== lastKeys[i])) {
+    order = [...keys].sort();
+    lastKeys = keys;
+    lastOrder = order;
+  }
   const out: Record<string, FieldValue> = {};
-  for (const key of Object.keys(fields).sort()) out[key] = fields[key]!;
+  for (const key of order) out[key] = fields[key]!;
   return out;
 }
+
+let lastKeys: string[] = [];
+let lastOrder: string[] = [];
 
 const str = (v: FieldValue | undefined): string | null => (v === undefined ? null : String(v));
 const num = (v: FieldValue | undefined): number | null => (typeof v === "number" ? v : null);

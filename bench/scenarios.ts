@@ -1,4 +1,5 @@
 import type { BenchScenario } from "./scenario.js";
+import { exportScenario } from "./scenarios/export.js";
 import { influxScenario } from "./scenarios/influx.js";
 import { sweepBench } from "./scenarios/sweep.js";
 import { burstCoalescing, webhookAcks } from "./scenarios/webhooks.js";
@@ -9,4 +10,5 @@ export const scenarios: BenchScenario[] = [
   burstCoalescing,
   influxScenario,
   sweepBench,
+  exportScenario,
 ];

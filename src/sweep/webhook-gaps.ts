@@ -13,8 +13,11 @@ export function gapFillCandidates(stored: StoredRepository | undefined, openNumb
   const out: number[] = [];
   for (const [number, pr] of stored.prs) {
     if (openNumbers.has(number) || !pr.observedAt) continue;
-    if (pr.state === "CLOSED" || pr.state === "MERGED") continue;
-    if (pr.outcomeAt && pr.outcomeAt >= pr.observedAt) continue;
+    if (pr.state === "CLOSED" || pr.state === "MERGED") {
+      // Seen closed, by an observation of another event in the close's coalescing window, but
+      // its close delivery lost: no outcome at all. (With any outcome stored, the close was seen.)
+      if (pr.outcomeAt) continue;
+    } else if (pr.outcomeAt && pr.outcomeAt >= pr.observedAt) continue;
     out.push(number);
   }
   return out.sort((a, b) => a - b);

@@ -43,6 +43,8 @@ describe("gapFillCandidates", () => {
         obs(1, "2026-02-05T07:00:00Z", { state: "OPEN" }), // closed without the app seeing it
         obs(2, "2026-02-05T07:00:00Z", { state: "OPEN" }), // still open
         obs(3, "2026-02-05T07:00:00Z", { state: "MERGED" }), // close seen
+        outcome(3, "2026-02-05T06:59:00Z"),
+        obs(7, "2026-02-05T07:00:00Z", { state: "MERGED" }), // seen merged by another event; close delivery lost
         obs(4, "2026-02-05T07:00:00Z", { state: "OPEN" }),
         outcome(4, "2026-02-05T07:30:00Z"), // outcome newer than the last observation
         obs(5, "2026-02-05T09:00:00Z", { state: "OPEN" }),
@@ -50,7 +52,7 @@ describe("gapFillCandidates", () => {
         obs(6, "2026-02-05T07:00:00Z", {}), // no state recorded: treated as open
       ]),
     );
-    expect(gapFillCandidates(index.get("octo/app"), new Set([2]))).toEqual([1, 5, 6]);
+    expect(gapFillCandidates(index.get("octo/app"), new Set([2]))).toEqual([1, 5, 6, 7]);
     expect(gapFillCandidates(undefined, new Set())).toEqual([]);
   });
 

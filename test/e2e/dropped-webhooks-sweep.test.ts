@@ -95,12 +95,10 @@ describe("30% of webhooks dropped over 20 PRs, then one sweep", () => {
     }
   }, 120_000);
 
-  // KNOWN GAP (sweep): a PR observed as MERGED through some other delivery (a check run whose
-  // snapshot was taken after the merge) while its pull_request.closed delivery was lost never
-  // gets an outcome: gapFillCandidates skips PRs whose newest observation is CLOSED/MERGED,
-  // taking that as proof the close webhook arrived. Remove `.fails` once the gap-fill asks
-  // "is there an outcome at or after the close?" instead.
-  it.fails("fills the outcome of a PR merged inside the coalescing window of another event, its close delivery lost", async () => {
+  // A PR observed as MERGED through another delivery (a check run whose snapshot was taken after
+  // the merge) while its pull_request.closed delivery was lost: a MERGED observation is no proof
+  // that the close (and its outcome) arrived, so the sweep must still fill the outcome.
+  it("fills the outcome of a PR merged inside the coalescing window of another event, its close delivery lost", async () => {
     const m = e.gh.model;
     const repo = m.repos.get("acme/race") ?? m.addRepo("acme/race", { requiredChecks: [] });
     const pr = m.openPullRequest(repo, { author: "jules[bot]" });

@@ -73,11 +73,8 @@ describe("redelivery of every delivery, end to end", () => {
     expect(new Set(outcomes.map(pointKey)).size).toBe(1);
   });
 
-  // KNOWN GAP (reported to the lead): the closed handler deduplicates outcomes in memory only
-  // (RecentPoints), not through the persistent delivery log, so after a restart a redelivered
-  // pull_request.closed appends a second journal line with the same identity. Remove `.fails`
-  // once src/handlers/closed.ts checks the delivery log.
-  it.fails("writes no second outcome line to the journal for a closed PR redelivered after a restart", async () => {
+  // Dedup of outcomes must survive a restart too (not only an in-memory cache of recent points).
+  it("writes no second outcome line to the journal for a closed PR redelivered after a restart", async () => {
     const outcomes = (await e.points()).filter((p) => p.measurement === "outcome");
     expect(outcomes).toHaveLength(1);
   });

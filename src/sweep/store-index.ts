@@ -8,6 +8,8 @@ export interface StoredPullRequest {
   headSha?: string | undefined;
   isDraft?: boolean | undefined;
   baseRef?: string | undefined;
+  /** What caused the newest observation (`sweep` for the sweep's own). */
+  trigger?: string | undefined;
   /** The newest outcome's time. */
   outcomeAt?: Date | undefined;
 }
@@ -73,5 +75,6 @@ export function foldPoint(index: StoreIndex, point: Point): void {
     pr.headSha = typeof f.head_sha === "string" ? f.head_sha : undefined;
     pr.isDraft = typeof f.is_draft === "boolean" ? f.is_draft : undefined;
     pr.baseRef = typeof f.base_ref === "string" ? f.base_ref : undefined;
+    pr.trigger = typeof f.trigger === "string" ? f.trigger : undefined;
   }
 }

@@ -14,9 +14,11 @@ export function gapFillCandidates(stored: StoredRepository | undefined, openNumb
   for (const [number, pr] of stored.prs) {
     if (openNumbers.has(number) || !pr.observedAt) continue;
     if (pr.state === "CLOSED" || pr.state === "MERGED") {
-      // Seen closed, by an observation of another event in the close's coalescing window, but
-      // its close delivery lost: no outcome at all. (With any outcome stored, the close was seen.)
-      if (pr.outcomeAt) continue;
+      // Seen closed by an observation of another event (in the close's coalescing window) while
+      // the close delivery itself was lost: no outcome at all. With an outcome stored the close
+      // was seen; the sweep's own final observation always comes with its outcome (whose close
+      // time may lie before the store read's window).
+      if (pr.outcomeAt || pr.trigger === "sweep") continue;
     } else if (pr.outcomeAt && pr.outcomeAt >= pr.observedAt) continue;
     out.push(number);
   }

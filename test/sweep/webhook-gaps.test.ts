@@ -45,6 +45,7 @@ describe("gapFillCandidates", () => {
         obs(3, "2026-02-05T07:00:00Z", { state: "MERGED" }), // close seen
         outcome(3, "2026-02-05T06:59:00Z"),
         obs(7, "2026-02-05T07:00:00Z", { state: "MERGED" }), // seen merged by another event; close delivery lost
+        obs(8, "2026-02-05T07:00:00Z", { state: "MERGED", trigger: "sweep" }), // the sweep's final observation (its outcome may be older than the read)
         obs(4, "2026-02-05T07:00:00Z", { state: "OPEN" }),
         outcome(4, "2026-02-05T07:30:00Z"), // outcome newer than the last observation
         obs(5, "2026-02-05T09:00:00Z", { state: "OPEN" }),

@@ -128,7 +128,7 @@ export const webhookAcks: BenchScenario = {
     try {
       bare = await startApp({ githubHost: gh.host, entry: "bare" });
       // Backoffs short and the drain bounded, so the app's background snapshots stay realistic but finite.
-      app = await startApp({ githubHost: gh.host, env: { SHUTDOWN_GRACE_MS: "3000", ...(process.env["BENCH_APP_ENV"] ? JSON.parse(process.env["BENCH_APP_ENV"]) : {}) } });
+      app = await startApp({ githubHost: gh.host, env: { SHUTDOWN_GRACE_MS: "3000", SWEEP_INTERVAL_MINUTES: "0", ...(process.env["BENCH_APP_ENV"] ? JSON.parse(process.env["BENCH_APP_ENV"]) : {}) } });
       const senders = { bare: new WebhookSender({ appUrl: bare.url, secret: creds.secret }), app: new WebhookSender({ appUrl: app.url, secret: creds.secret }) };
       const pids = { bare: bare.child.pid, app: app.child.pid };
       // Warm-up: JIT, keep-alive sockets, the app's installation token and config cache.
@@ -204,7 +204,7 @@ export const burstCoalescing: BenchScenario = {
     const requestsPerBurst: number[] = [];
     const lags: number[] = [];
     try {
-      app = await startApp({ githubHost: gh.host, env: { DEBOUNCE_MS: String(debounceMs) } });
+      app = await startApp({ githubHost: gh.host, env: { DEBOUNCE_MS: String(debounceMs), SWEEP_INTERVAL_MINUTES: "0" } });
       const sender = new WebhookSender({ appUrl: app.url, secret: creds.secret });
       const burst = async (measure: boolean) => {
         const pr = gh.model.openPullRequest(repo, { author: "jules[bot]" });

@@ -1,5 +1,5 @@
-import { createReadStream } from "node:fs";
-import { access, constants, mkdir, open, readdir, type FileHandle } from "node:fs/promises";
+import { closeSync, createReadStream, fdatasync, fdatasyncSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { access, constants, mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { StoreError } from "../errors.js";
 import { parsePointLine, serializePoint } from "./journal-line.js";
@@ -100,6 +100,11 @@ export async function* readJournal(
  * the CLI), and a kill -9 leaves only whole lines: the kernel finishes a write(2) it has started.
  * Only a power loss can leave a partial last line, and readers skip a line without its newline.
  * Data is fsynced every flushIntervalMs while there is something to sync, and on close().
+ *
+ * The append itself is synchronous (writeSync): an append to the page cache takes microseconds,
+ * while the asynchronous path (a hop through libuv's thread pool and a promise queue per write)
+ * cost the webhook path measurably more (see BENCHMARKS.md, webhook acks). It also keeps the
+ * order of writes without a queue. The fsync, which can take milliseconds, stays asynchronous.
  */
 export class Journal implements PointStore {
   readonly name = "journal";
@@ -107,8 +112,10 @@ export class Journal implements PointStore {
   #flushIntervalMs: number;
   #suffix: string | undefined;
   #clock: () => Date;
-  #file: { name: string; handle: FileHandle } | undefined;
-  #queue: Promise<unknown> = Promise.resolve();
+  #file: { name: string; fd: number } | undefined;
+  /** File descriptors rotated out while a sync was running: closed when it ends. */
+  #retired: number[] = [];
+  #syncing: Promise<void> | undefined;
   #dirty = false;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -132,36 +139,25 @@ export class Journal implements PointStore {
     return this.#lastError;
   }
 
-  /** Appends the points as one batch. Resolves when they are in the file (synced within the interval). */
+  /**
+   * Appends the points as one batch. They are in the file when this returns (the promise only
+   * carries a failure); synced within the flush interval, or before it resolves with interval 0.
+   */
   write(points: Point[]): Promise<void> {
     if (points.length === 0) return Promise.resolve();
     if (this.#closed) return Promise.reject(new StoreError("the journal is closed"));
-    // Serialise before queuing so a bad point is refused without touching the file.
-    let text: string;
     try {
-      text = points.map((p) => serializePoint(p) + "\n").join("");
+      // Serialised first, so a bad point is refused without touching the file.
+      const buf = Buffer.from(points.map((p) => serializePoint(p) + "\n").join(""), "utf8");
+      this.#append(buf);
     } catch (err) {
       return Promise.reject(err as Error);
     }
-    return this.#enqueue(async () => {
-      try {
-        const handle = await this.#handleFor(this.#clock());
-        const buf = Buffer.from(text, "utf8");
-        let done = 0;
-        while (done < buf.length) {
-          const { bytesWritten } = await handle.write(buf, done, buf.length - done);
-          done += bytesWritten;
-        }
-        this.#pointsWritten += points.length;
-        this.#lastError = undefined;
-      } catch (err) {
-        this.#lastError = `cannot append to the journal in ${this.dir}: ${(err as Error).message}`;
-        throw new StoreError(`${this.#lastError}. Check that DATA_DIR is writable and the disk has room.`);
-      }
-      this.#dirty = true;
-      if (this.#flushIntervalMs === 0) await this.#sync();
-      else this.#scheduleSync();
-    });
+    this.#pointsWritten += points.length;
+    this.#dirty = true;
+    if (this.#flushIntervalMs === 0) return this.flush();
+    this.#scheduleSync();
+    return Promise.resolve();
   }
 
   read(range?: ReadRange): AsyncIterable<Point> {
@@ -169,8 +165,22 @@ export class Journal implements PointStore {
   }
 
   /** fsyncs what has been written. */
-  flush(): Promise<void> {
-    return this.#enqueue(() => this.#sync());
+  async flush(): Promise<void> {
+    while (this.#syncing) await this.#syncing;
+    if (!this.#dirty || !this.#file) return;
+    this.#dirty = false;
+    const fd = this.#file.fd;
+    this.#syncing = new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve()))).finally(() => {
+      this.#syncing = undefined;
+      for (const old of this.#retired.splice(0)) closeQuietly(old);
+    });
+    try {
+      await this.#syncing;
+    } catch (err) {
+      this.#dirty = true;
+      this.#lastError = `cannot sync the journal: ${(err as Error).message}`;
+      throw new StoreError(this.#lastError);
+    }
   }
 
   /** Checks that the journal folder can be written; returns the problem, or undefined. */
@@ -188,31 +198,38 @@ export class Journal implements PointStore {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
-    await this.#enqueue(async () => {
-      await this.#sync();
-      await this.#file?.handle.close();
-      this.#file = undefined;
-    });
+    await this.flush();
+    if (this.#file) closeQuietly(this.#file.fd);
+    this.#file = undefined;
   }
 
-  #enqueue<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(task, task);
-    this.#queue = run.catch(() => undefined);
-    return run;
+  #append(buf: Buffer): void {
+    try {
+      const fd = this.#fdFor(this.#clock());
+      let done = 0;
+      while (done < buf.length) done += writeSync(fd, buf, done, buf.length - done);
+      this.#lastError = undefined;
+    } catch (err) {
+      this.#lastError = `cannot append to the journal in ${this.dir}: ${(err as Error).message}`;
+      throw new StoreError(`${this.#lastError}. Check that DATA_DIR is writable and the disk has room.`);
+    }
   }
 
-  async #handleFor(now: Date): Promise<FileHandle> {
+  #fdFor(now: Date): number {
     const name = journalFileName(now, this.#suffix);
-    if (this.#file?.name === name) return this.#file.handle;
+    if (this.#file?.name === name) return this.#file.fd;
     if (this.#file) {
-      await this.#sync();
-      await this.#file.handle.close();
+      // The day is over: sync the old file now (rare) and close it, or after a running sync.
+      const old = this.#file.fd;
+      if (this.#dirty) fdatasyncSync(old);
+      if (this.#syncing) this.#retired.push(old);
+      else closeQuietly(old);
       this.#file = undefined;
     }
-    await mkdir(this.dir, { recursive: true });
-    const handle = await open(join(this.dir, name), "a");
-    this.#file = { name, handle };
-    return handle;
+    mkdirSync(this.dir, { recursive: true });
+    const fd = openSync(join(this.dir, name), "a");
+    this.#file = { name, fd };
+    return fd;
   }
 
   #scheduleSync(): void {
@@ -225,10 +242,12 @@ export class Journal implements PointStore {
     }, this.#flushIntervalMs);
     this.#timer.unref();
   }
+}
 
-  async #sync(): Promise<void> {
-    if (!this.#dirty || !this.#file) return;
-    this.#dirty = false;
-    await this.#file.handle.datasync();
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
   }
 }

@@ -8,6 +8,7 @@
  */
 import { pino } from "pino";
 import { Forwarder } from "../../src/store/forwarder.js";
+import { lineCount } from "../../src/store/influx-line.js";
 import { InfluxV1Store } from "../../src/store/influx-v1-store.js";
 
 const [journalDir, dataDir, url, database, maxBatch, pause] = process.argv.slice(2);
@@ -15,7 +16,7 @@ const inner = new InfluxV1Store({ url: url!, database: database! });
 const influx = Object.assign(Object.create(inner) as InfluxV1Store, {
   async writeLines(lines: string[]) {
     await inner.writeLines(lines);
-    process.stdout.write(`accepted ${lines.length}\n`);
+    process.stdout.write(`accepted ${lineCount(lines)}\n`);
     if (pause) await new Promise((r) => setTimeout(r, Number(pause)));
   },
 });

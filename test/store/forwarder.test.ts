@@ -7,6 +7,7 @@ import { StoreError } from "../../src/errors.js";
 import type { DeadLetter } from "../../src/store/dead-letter.js";
 import { Forwarder } from "../../src/store/forwarder.js";
 import { loadCheckpoint, saveCheckpoint } from "../../src/store/forwarder-checkpoint.js";
+import { lineCount } from "../../src/store/influx-line.js";
 import type { InfluxStore } from "../../src/store/influx-store.js";
 import { InfluxV1Store } from "../../src/store/influx-v1-store.js";
 import { InfluxWriteError } from "../../src/store/influx-write-error.js";
@@ -65,13 +66,13 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise
   }
 }
 
-/** An InfluxStore wrapper that records each request's size and can be made slow. */
+/** An InfluxStore wrapper that records each request's size in lines and can be made slow. */
 function counting(inner: InfluxStore, delayMs = 0): InfluxStore & { batches: number[] } {
   const batches: number[] = [];
   return Object.assign(Object.create(inner) as InfluxStore, {
     batches,
     async writeLines(lines: string[]) {
-      batches.push(lines.length);
+      batches.push(lineCount(lines));
       if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
       return inner.writeLines(lines);
     },

@@ -21,6 +21,12 @@ export interface ForwarderOptions {
   maxBatchLines?: number;
   /** After a write is announced (notify), wait this long for more before sending (default 20 ms). */
   lingerMs?: number;
+  /**
+   * Requests in flight at once while a backlog drains (default 2): the next full batch is sent
+   * while the previous one is still being written, so InfluxDB works on two at a time. The
+   * checkpoint still only advances in order, past a batch InfluxDB accepted after every earlier one.
+   */
+  requestsInFlight?: 1 | 2;
   /** Look at the journal this often even without notify, for writes by other processes (default 1 s). */
   pollIntervalMs?: number;
   /** Backoff while InfluxDB fails: from minBackoffMs, doubling, up to maxBackoffMs (defaults 250 ms, 5 s). */
@@ -62,6 +68,17 @@ interface Batch {
   unreadable: Item[];
 }
 
+/** A batch on its way: its request (settled when InfluxDB answered and refused lines were isolated). */
+interface Flight {
+  name: string;
+  from: number;
+  batch: Batch;
+  /** Lines set aside: unreadable ones, and those InfluxDB refused (added while `sent` runs). */
+  letters: DeadLetter[];
+  /** The request; undefined for a batch read ahead but not sent yet (requestsInFlight 1). */
+  sent?: Promise<void> | undefined;
+}
+
 /**
  * Lines per string of a batch's text: large enough that V8 keeps each string in its large-object
  * space (never copied by the young-generation collector), small enough that the pieces joined
@@ -100,13 +117,15 @@ export class Forwarder {
   #shipped = 0;
   #deadLettered = 0;
   #lastPrune = 0;
-  #prefetch: { name: string; from: number; batch: Promise<Batch | undefined> } | undefined;
+  /** The batch sent while the previous one was in flight, not yet checkpointed (see #shipBatch). */
+  #next: Promise<Flight | undefined> | undefined;
 
   constructor(options: ForwarderOptions) {
     this.#o = {
       journalDir: options.journalDir,
       dataDir: options.dataDir,
       maxBatchLines: options.maxBatchLines ?? 10_000,
+      requestsInFlight: options.requestsInFlight ?? 2,
       lingerMs: options.lingerMs ?? 20,
       pollIntervalMs: options.pollIntervalMs ?? 1000,
       minBackoffMs: options.minBackoffMs ?? 250,
@@ -197,6 +216,8 @@ export class Forwarder {
     this.#wake?.();
     await this.#loop;
     await this.#lock;
+    // A batch still in flight: wait for InfluxDB's answer and record it, so the next start does not send it again.
+    if (this.#next) await this.#exclusive(() => this.#shipBatch(false)).catch((err: unknown) => this.#record(err));
   }
 
   async #run(): Promise<void> {
@@ -285,54 +306,93 @@ export class Forwarder {
   }
 
   /** Sends the next batch of one journal file; returns the lines consumed. */
-  async #shipBatch(): Promise<number> {
+  /**
+   * Ships the next batch and records it in the checkpoint; returns the journal lines it consumed.
+   * A full batch means more is waiting: then the batch after it is read, converted and sent while
+   * this one is in flight (`pipeline`, requestsInFlight 2), and left in flight for the next call,
+   * which takes it up and checkpoints it only after this one was. If this batch fails, the one
+   * after it is waited for and forgotten, whatever InfluxDB answered: its lines are sent again
+   * later, which InfluxDB treats as the same points. So the checkpoint never passes a batch that
+   * InfluxDB has not accepted, nor one whose predecessors it has not all accepted.
+   *
+   * With `startNew` false (close()), it only records a batch already in flight and starts nothing.
+   */
+  async #shipBatch(startNew = true): Promise<number> {
     this.#notified = false;
     const checkpoint = await this.#loadCheckpoint();
-    for (const name of await listJournalFiles(this.#o.journalDir)) {
-      const from = checkpoint.files[name] ?? 0;
-      const batch = await this.#takeBatch(name, from);
-      if (!batch) continue;
-      const { end } = batch;
-      const letters: DeadLetter[] = batch.unreadable.map((i) => this.#letter(name, i, undefined, `unreadable journal line: ${i.problem}`));
-      // A full batch means more is probably waiting: read and convert the next one while this
-      // one is in flight, so the CPU work overlaps InfluxDB's (measured: the two are about even).
-      if (batch.count >= this.#o.maxBatchLines) {
-        const next = this.#readBatch(name, end);
-        next.catch(() => undefined); // an unused prefetch must not become an unhandled rejection
-        this.#prefetch = { name, from: end, batch: next };
-      }
-      await this.#sendBatch(name, batch, letters);
-      if (letters.length) {
-        letters.sort((a, b) => a.offset - b.offset);
-        const file = await writeDeadLetters(this.deadLetterDir, letters, this.#clock());
-        this.#deadLettered += letters.length;
-        this.#log.warn(
-          { deadLetters: letters.length, file, reason: letters[0]!.reason },
-          `InfluxDB refused ${letters.length} line(s); they are set aside in ${file} with the reason, the rest was forwarded`,
-        );
-      }
-      checkpoint.files[name] = end;
-      await saveCheckpoint(this.checkpointPath, checkpoint);
-      this.#shipped += batch.offsets.length - letters.filter((l) => l.status !== undefined).length;
-      if (this.#problem !== undefined) {
-        this.#log.info({ influx: this.#influx.target }, "InfluxDB accepts writes again; forwarding the backlog");
-      }
-      this.#problem = undefined;
-      this.#reachable = true;
-      return batch.count;
+    const flight = await this.#nextFlight(checkpoint, startNew);
+    if (!flight?.sent) return 0;
+    const { name, batch } = flight;
+    if (startNew && batch.count >= this.#o.maxBatchLines) {
+      // Read and convert the next batch while this one is in flight, so the CPU work overlaps
+      // InfluxDB's (measured: the two are about even); with requestsInFlight 2, send it too.
+      const next = this.#readBatch(name, batch.end).then((b) => b && this.#fly(name, batch.end, b, this.#o.requestsInFlight === 2));
+      next.catch(() => undefined); // an unused one must not become an unhandled rejection
+      this.#next = next;
     }
-    return 0;
+    try {
+      await flight.sent;
+    } catch (err) {
+      await this.#forgetNext();
+      throw err;
+    }
+    const letters = flight.letters;
+    if (letters.length) {
+      letters.sort((a, b) => a.offset - b.offset);
+      const file = await writeDeadLetters(this.deadLetterDir, letters, this.#clock());
+      this.#deadLettered += letters.length;
+      this.#log.warn(
+        { deadLetters: letters.length, file, reason: letters[0]!.reason },
+        `InfluxDB refused ${letters.length} line(s); they are set aside in ${file} with the reason, the rest was forwarded`,
+      );
+    }
+    checkpoint.files[name] = batch.end;
+    await saveCheckpoint(this.checkpointPath, checkpoint);
+    this.#shipped += batch.offsets.length - letters.filter((l) => l.status !== undefined).length;
+    if (this.#problem !== undefined) {
+      this.#log.info({ influx: this.#influx.target }, "InfluxDB accepts writes again; forwarding the backlog");
+    }
+    this.#problem = undefined;
+    this.#reachable = true;
+    return batch.count;
   }
 
-  /** The batch starting at `from` in file `name`: the prefetched one when it matches, else read now. */
-  async #takeBatch(name: string, from: number): Promise<Batch | undefined> {
-    const prefetched = this.#prefetch;
-    this.#prefetch = undefined;
-    if (prefetched && prefetched.name === name && prefetched.from === from) {
-      const batch = await prefetched.batch.catch(() => undefined);
-      if (batch) return batch;
+  /**
+   * The batch to record next: the one already read (and sent, if pipelined) after the last one
+   * when it starts at the checkpoint, else the first journal file's lines after its checkpoint.
+   */
+  async #nextFlight(checkpoint: Checkpoint, startNew: boolean): Promise<Flight | undefined> {
+    const pending = this.#next;
+    this.#next = undefined;
+    const early = await pending?.catch(() => undefined);
+    if (early && checkpoint.files[early.name] === early.from && (early.sent || startNew)) {
+      return early.sent ? early : this.#fly(early.name, early.from, early.batch, true);
     }
-    return this.#readBatch(name, from);
+    await early?.sent?.catch(() => undefined);
+    if (!startNew) return undefined;
+    for (const name of await listJournalFiles(this.#o.journalDir)) {
+      const from = checkpoint.files[name] ?? 0;
+      const batch = await this.#readBatch(name, from);
+      if (batch) return this.#fly(name, from, batch, true);
+    }
+    return undefined;
+  }
+
+  /** A batch as a Flight; sent now when `send`, else sent when taken up (#nextFlight). */
+  #fly(name: string, from: number, batch: Batch, send: boolean): Flight {
+    const letters = batch.unreadable.map((i) => this.#letter(name, i, undefined, `unreadable journal line: ${i.problem}`));
+    if (!send) return { name, from, batch, letters };
+    const sent = this.#sendBatch(name, batch, letters);
+    sent.catch(() => undefined); // awaited by #shipBatch or #forgetNext; never an unhandled rejection
+    return { name, from, batch, letters, sent };
+  }
+
+  /** Waits for the batch sent after one that failed to finish, and forgets it (its lines go again). */
+  async #forgetNext(): Promise<void> {
+    const pending = this.#next;
+    this.#next = undefined;
+    const flight = await pending?.catch(() => undefined);
+    await flight?.sent?.catch(() => undefined);
   }
 
   /** Reads up to maxBatchLines complete lines of a journal file from `from`, converted to line protocol. */

@@ -1,5 +1,14 @@
 import type { BenchScenario } from "./scenario.js";
+import { exportScenario } from "./scenarios/export.js";
 import { influxScenario } from "./scenarios/influx.js";
+import { sweepBench } from "./scenarios/sweep.js";
+import { burstCoalescing, webhookAcks } from "./scenarios/webhooks.js";
 
 /** Every scenario `npm run bench` runs, in order. */
-export const scenarios: BenchScenario[] = [influxScenario];
+export const scenarios: BenchScenario[] = [
+  webhookAcks,
+  burstCoalescing,
+  influxScenario,
+  sweepBench,
+  exportScenario,
+];

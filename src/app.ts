@@ -14,6 +14,7 @@ import { Observer, type SnapshotFunctions } from "./pipeline/observer.js";
 import { TaskSet } from "./pipeline/task-set.js";
 import { RepoConfigCache } from "./repo-config/repo-config-cache.js";
 import type { Runtime } from "./runtime.js";
+import { startSweepScheduler, type SweepScheduler } from "./sweep/sweep-scheduler.js";
 import { openStore } from "./store/open-store.js";
 
 export interface AppOptions {
@@ -36,6 +37,7 @@ export interface AppHandle {
 export function createApp(options: AppOptions = {}): AppHandle {
   let state: { runtime: Runtime; capture: Capture } | undefined;
   let shuttingDown: Promise<void> | undefined;
+  let sweeper: SweepScheduler | undefined;
 
   const appFn: ApplicationFunction = async (app: Probot, { addHandler }) => {
     const config = loadConfig(options.env ?? process.env);
@@ -65,6 +67,7 @@ export function createApp(options: AppOptions = {}): AppHandle {
     state = { runtime, capture };
 
     registerHandlers(app, runtime, capture);
+    sweeper = startSweepScheduler(app, runtime);
     addHandler(healthHandler(() => healthReport(runtime, capture)));
     addHandler(actionsApiHandler(runtime));
 
@@ -88,6 +91,7 @@ export function createApp(options: AppOptions = {}): AppHandle {
         const { runtime, capture } = state;
         const deadline = Date.now() + runtime.config.shutdownGraceMs;
         const left = () => Math.max(0, deadline - Date.now());
+        await sweeper?.stop(Math.min(left(), 10_000));
         const tasksLeft = await capture.tasks.drain(left());
         const prsLeft = await capture.observer.stop(left());
         await capture.deliveries.close();

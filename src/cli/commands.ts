@@ -1,9 +1,15 @@
 import type { CliCommand } from "./command.js";
+import { exportCommand } from "./commands/export.js";
 import { recordAction } from "./commands/record-action.js";
 import { recordOutcome } from "./commands/record-outcome.js";
+import { statsCommand } from "./commands/stats.js";
+import { sweep } from "./commands/sweep.js";
 
 /** Every `pr-telemetry` command, in the order `--help` lists them. */
 export const commands: CliCommand[] = [
   recordAction,
   recordOutcome,
+  sweep,
+  exportCommand,
+  statsCommand,
 ];

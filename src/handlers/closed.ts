@@ -3,7 +3,11 @@ import { RecentPoints } from "../actions/recent-points.js";
 import { writePoints } from "../actions/write-points.js";
 import { closedPullRequestFromPayload, closeOutcome } from "../outcomes/close-outcome.js";
 import { REPO_CONFIG_FILE } from "../repo-config/repo-config.js";
+import { recentJournalOutcomes } from "../outcomes/recent-outcomes.js";
 import type { Runtime } from "../runtime.js";
+
+/** How far back a restarted app remembers closes it recorded. */
+const REDELIVERY_DAYS = 3;
 
 /**
  * Writes the `outcome` of a closed PR (success when merged, closed otherwise). The point's time
@@ -12,7 +16,13 @@ import type { Runtime } from "../runtime.js";
  */
 export function registerClosed(app: Probot, runtime: Runtime): void {
   const recent = new RecentPoints();
+  // A redelivered close after a restart must not add a journal line either: remember the recent
+  // outcomes already in the journal (read in the background at start; a close waits for it).
+  const seeded = recentJournalOutcomes(runtime.config.journalDir, REDELIVERY_DAYS)
+    .then((points) => void recent.claim(points))
+    .catch((err: Error) => runtime.log.warn({ err: err.message }, "could not read recent outcomes from the journal; a redelivered close may add a duplicate line"));
   app.on("pull_request.closed", async (context) => {
+    await seeded;
     const repo = context.payload.repository.full_name;
     const settings = await runtime.repoConfigs.get(repo, () => context.config(REPO_CONFIG_FILE), context.log);
     if (!settings.enabled) return;

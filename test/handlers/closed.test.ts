@@ -75,6 +75,14 @@ describe("registerClosed", () => {
     expect(await allPoints(runtime)).toHaveLength(1);
   });
 
+  it("writes nothing new when the close is redelivered after a restart", async () => {
+    await probot.receive({ id: "d-1", name: "pull_request", payload: closedPayload() });
+    const restarted = testProbot(); // a new process: nothing in memory, the same journal
+    registerClosed(restarted, runtime);
+    await restarted.receive({ id: "d-1", name: "pull_request", payload: closedPayload() });
+    expect(await allPoints(runtime)).toHaveLength(1);
+  });
+
   it("keeps both outcomes of a PR closed, reopened and merged later", async () => {
     await probot.receive({ id: "d-1", name: "pull_request", payload: closedPayload() });
     const reopened = example("pull_request", "reopened");

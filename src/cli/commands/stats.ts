@@ -1,0 +1,49 @@
+import type { Argv } from "yargs";
+import { loadConfig } from "../../config.js";
+import { InputError } from "../../errors.js";
+import { computeStats } from "../../dataset/compute-stats.js";
+import { formatStats } from "../../dataset/format-stats.js";
+import { openPointSource, SOURCES, type SourceName } from "../../dataset/open-point-source.js";
+import { parseTimeArg } from "../../dataset/parse-time-arg.js";
+import type { CliCommand } from "../command.js";
+import type { CliIo } from "../cli-io.js";
+import { parseRepos } from "./export.js";
+
+interface StatsArgs {
+  from?: SourceName;
+  since?: string;
+  until?: string;
+  repo?: string[];
+  json: boolean;
+}
+
+/** `pr-telemetry stats`: observations per PR, action success rates and resolution times, outcomes. */
+export const statsCommand: CliCommand = {
+  command: "stats",
+  describe: "Observations per PR, success rate and resolution time by action type, outcomes by result",
+  builder: (yargs: Argv) =>
+    yargs
+      .option("from", { choices: SOURCES, describe: "Store to read (default: InfluxDB when configured, else the journal)" })
+      .option("since", { type: "string", describe: "Window start: 30d, 12h, 2026-02-05 or an ISO time" })
+      .option("until", { type: "string", describe: "Window end: a date, an ISO time or a duration ago" })
+      .option("repo", { type: "string", array: true, describe: "owner/name; repeat for several" })
+      .option("json", { type: "boolean", default: false, describe: "Print JSON instead of tables" }),
+  handler: async (args: StatsArgs, io: CliIo) => {
+    const now = new Date();
+    const since = args.since === undefined ? undefined : parseTimeArg(args.since, "since", now);
+    const until = args.until === undefined ? undefined : parseTimeArg(args.until, "until", now);
+    if (since && until && since > until) throw new InputError(`--since (${since.toISOString()}) is after --until (${until.toISOString()})`, "since");
+    const repos = parseRepos(args.repo);
+    const config = loadConfig(io.env);
+    let skipped = 0;
+    const source = openPointSource(config, args.from, () => skipped++);
+    try {
+      const range = { until, repos: repos.length ? repos : undefined, measurements: ["pr_observation", "action_taken", "outcome"] };
+      const stats = await computeStats(source.read(range), { since, until });
+      io.stdout(args.json ? JSON.stringify(stats, null, 2) + "\n" : formatStats(stats));
+      if (skipped) io.stderr(`stats: ${skipped} unreadable journal lines were skipped\n`);
+    } finally {
+      await source.close();
+    }
+  },
+};

@@ -1,0 +1,100 @@
+import type { Point } from "../store/point.js";
+import { buildExamples, examplesProjection, type ExampleCounts } from "./build-examples.js";
+import { parsePointLine } from "../store/journal-line.js";
+import { pivotPoint, rawProjection } from "./pivot-point.js";
+import { JournalLineFetcher } from "./read-journal-points.js";
+import { sortedPoints, type SortCounts } from "./sorted-points.js";
+
+/** What `export --kind` can write: examples, or the raw points of one measurement. */
+export const EXPORT_KINDS = ["examples", "observations", "actions", "outcomes"] as const;
+export type ExportKind = (typeof EXPORT_KINDS)[number];
+
+export const KIND_MEASUREMENT: Record<Exclude<ExportKind, "examples">, string> = {
+  observations: "pr_observation",
+  actions: "action_taken",
+  outcomes: "outcome",
+};
+
+/** One output line with the PR it belongs to (for `--split`) and its time. */
+export interface ExportLine {
+  group: string;
+  repo: string;
+  pr: number;
+  timeMs: number;
+  line: string;
+}
+
+export interface ExportCounts extends SortCounts, ExampleCounts {
+  lines: number;
+  prs: number;
+}
+
+export interface ExportLinesOptions {
+  kind: ExportKind;
+  /** Lines (examples: actions) before this are left out; the source is read from its start. */
+  since?: Date | undefined;
+  runBytes?: number | undefined;
+  tmpDir?: string | undefined;
+  onProgress?: ((counts: SortCounts) => void) | undefined;
+}
+
+export function emptyExportCounts(): ExportCounts {
+  return { read: 0, kept: 0, withoutPr: 0, duplicates: 0, examples: 0, censored: 0, withoutSignals: 0, lines: 0, prs: 0 };
+}
+
+/**
+ * The export's lines, in (repo, pr, time) order, duplicates collapsed, in batches: a JSON object
+ * a line (without the newline). Reads `source` once, in bounded memory (see sortedPoints).
+ */
+export async function* exportLines(
+  /** Batches of points: readJournalBatches, or inBatches(store.read(range)). */
+  source: AsyncIterable<Point[]>,
+  options: ExportLinesOptions,
+  counts: ExportCounts = emptyExportCounts(),
+): AsyncGenerator<ExportLine[]> {
+  const sortOptions = { runBytes: options.runBytes, tmpDir: options.tmpDir, onProgress: options.onProgress };
+  let lastGroup: string | undefined;
+  const count = (line: ExportLine) => {
+    counts.lines++;
+    if (line.group !== lastGroup) {
+      counts.prs++;
+      lastGroup = line.group;
+    }
+  };
+  if (options.kind === "examples") {
+    const records = sortedPoints(source, { ...sortOptions, project: examplesProjection(options.since) }, counts);
+    let batch: ExportLine[] = [];
+    for await (const example of buildExamples(records, counts)) {
+      const line: ExportLine = {
+        group: `${example.repo}#${example.pr}`,
+        repo: example.repo,
+        pr: example.pr,
+        timeMs: Date.parse(example.time),
+        line: JSON.stringify(example),
+      };
+      count(line);
+      batch.push(line);
+      if (batch.length >= 1024) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length) yield batch;
+    return;
+  }
+  const project = rawProjection(KIND_MEASUREMENT[options.kind], options.since);
+  const fetcher = new JournalLineFetcher();
+  try {
+    for await (const records of sortedPoints(source, { ...sortOptions, project }, counts)) {
+      const batch = records.map((r): ExportLine => {
+        const text = JournalLineFetcher.isRef(r.payload) ? fetcher.line(r.payload) : r.payload;
+        const line = JSON.stringify(pivotPoint(parsePointLine(text)));
+        return { group: r.group, repo: r.repo, pr: r.pr, timeMs: r.timeMs, line };
+      });
+      for (const line of batch) count(line);
+      yield batch;
+    }
+  } finally {
+    fetcher.close();
+  }
+}

@@ -1,0 +1,144 @@
+import { once } from "node:events";
+import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
+import { mkdtemp, rename, rm, unlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { StoreError } from "../errors.js";
+import type { ExportLine } from "./export-lines.js";
+import { assignSplits, SPLIT_NAMES, type SplitName, type SplitPr } from "./parse-split.js";
+
+export interface SplitCounts {
+  prs: number;
+  lines: number;
+}
+
+export interface WriteResult {
+  /** Files written, in order (empty when writing to stdout). */
+  files: string[];
+  splits?: Record<SplitName, SplitCounts & { file: string }> | undefined;
+}
+
+/** `export.jsonl` -> `export.train.jsonl`; the card: `export.card.md`. */
+export function siblingPath(out: string, part: string): string {
+  const base = out.endsWith(".jsonl") ? out.slice(0, -".jsonl".length) : out;
+  return `${base}.${part}`;
+}
+
+/** A file written under a temporary name and renamed into place once complete. */
+class OutputFile {
+  readonly partial: string;
+  #stream: WriteStream;
+  #error: Error | undefined;
+
+  constructor(readonly path: string) {
+    this.partial = `${path}.partial`;
+    this.#stream = createWriteStream(this.partial);
+    this.#stream.on("error", (err) => (this.#error = err));
+  }
+
+  async write(text: string): Promise<void> {
+    if (this.#error) throw this.#failure(this.#error);
+    if (!this.#stream.write(text)) {
+      // events.once removes both listeners whichever fires (a listener per wait would leak).
+      await once(this.#stream, "drain").catch((err: Error) => {
+        throw this.#failure(err);
+      });
+    }
+  }
+
+  async commit(): Promise<void> {
+    await new Promise<void>((resolve, reject) => this.#stream.end((err?: Error | null) => (err ? reject(this.#failure(err)) : resolve())));
+    if (this.#error) throw this.#failure(this.#error);
+    await rename(this.partial, this.path);
+  }
+
+  async abort(): Promise<void> {
+    this.#stream.destroy();
+    await unlink(this.partial).catch(() => undefined);
+  }
+
+  #failure(err: Error): StoreError {
+    return new StoreError(`cannot write ${this.path}: ${err.message}; check that its folder exists and is writable`);
+  }
+}
+
+/**
+ * Writes the export: to stdout (`out` "-"), to one file, or with `split` to three files beside
+ * `out` (see assignSplits). Files appear complete or not at all (written as .partial, renamed).
+ * A split needs every PR's newest time before the first line is placed, so the lines go to a
+ * temporary file first (the export is far smaller than the points it came from).
+ */
+export async function writeExport(
+  lines: AsyncIterable<ExportLine[]>,
+  target: { out: string; split?: [number, number, number] | undefined; stdout: (text: string) => void; tmpDir?: string | undefined },
+): Promise<WriteResult> {
+  if (!target.split) {
+    if (target.out === "-") {
+      for await (const batch of lines) target.stdout(joinLines(batch));
+      return { files: [] };
+    }
+    const file = new OutputFile(target.out);
+    try {
+      for await (const batch of lines) await file.write(joinLines(batch));
+      await file.commit();
+    } catch (err) {
+      await file.abort();
+      throw err;
+    }
+    return { files: [target.out] };
+  }
+
+  const dir = await mkdtemp(join(target.tmpDir ?? tmpdir(), "pr-telemetry-split-"));
+  const files = SPLIT_NAMES.map((name) => new OutputFile(siblingPath(target.out, `${name}.jsonl`)));
+  try {
+    // Pass 1: each line tagged with its PR's index; the PRs' newest times.
+    const prs: SplitPr[] = [];
+    const perPr: number[] = [];
+    let lastGroup: string | undefined;
+    const staged = new OutputFile(join(dir, "lines.txt"));
+    for await (const batch of lines) {
+      let text = "";
+      for (const line of batch) {
+        if (line.group !== lastGroup) {
+          lastGroup = line.group;
+          prs.push({ repo: line.repo, pr: line.pr, lastMs: line.timeMs });
+          perPr.push(0);
+        }
+        const index = prs.length - 1;
+        prs[index]!.lastMs = Math.max(prs[index]!.lastMs, line.timeMs);
+        perPr[index]!++;
+        text += `${index}\t${line.line}\n`;
+      }
+      await staged.write(text);
+    }
+    await staged.commit();
+    // Pass 2: route each line to its PR's file.
+    const assigned = assignSplits(prs, target.split);
+    const fileOf: Record<SplitName, OutputFile> = { train: files[0]!, validation: files[1]!, test: files[2]! };
+    const input = createInterface({ input: createReadStream(staged.path), crlfDelay: Infinity });
+    for await (const row of input) {
+      const tab = row.indexOf("\t");
+      await fileOf[assigned[Number(row.slice(0, tab))]!].write(row.slice(tab + 1) + "\n");
+    }
+    for (const f of files) await f.commit();
+    const splits = {} as Record<SplitName, SplitCounts & { file: string }>;
+    SPLIT_NAMES.forEach((name, i) => (splits[name] = { prs: 0, lines: 0, file: files[i]!.path }));
+    assigned.forEach((name, index) => {
+      splits[name].prs++;
+      splits[name].lines += perPr[index]!;
+    });
+    return { files: files.map((f) => f.path), splits };
+  } catch (err) {
+    for (const f of files) await f.abort();
+    throw err;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function joinLines(batch: ExportLine[]): string {
+  let text = "";
+  for (const line of batch) text += line.line + "\n";
+  return text;
+}

@@ -1,0 +1,95 @@
+import type { Logger, ProbotOctokit } from "probot";
+import { describeGitHubFailure } from "./github-failure.js";
+import type { SweepTarget } from "./run-sweep.js";
+import type { SweepFailure } from "./sweep-summary.js";
+
+/** Probot's `app.auth`: no id gives the app's own (JWT) client, an id an installation's. */
+export type AppAuth = (installationId?: number) => Promise<ProbotOctokit>;
+
+/** The targets of an app-authenticated sweep and the requests spent finding them. */
+export interface InstallationTargets {
+  targets: SweepTarget[];
+  requests: number;
+  /** Named repositories no installation of the app can reach. */
+  failures: SweepFailure[];
+}
+
+/**
+ * One sweep target per installation of the app (100 a page), or only `installationId`.
+ * Suspended installations are left out: GitHub refuses their tokens. `repos` narrows each
+ * installation to those repositories (the CLI's --repo); installations with none of them drop out.
+ */
+export async function installationTargets(
+  auth: AppAuth,
+  log: Logger,
+  options: { installationId?: number | undefined; repos?: string[] | undefined } = {},
+): Promise<InstallationTargets> {
+  const app = await auth();
+  let requests = 0;
+  const count = () => {
+    requests++;
+  };
+  app.hook.before("request", count);
+  try {
+    const installations: Array<{ id: number; account: string }> = [];
+    if (options.installationId !== undefined) {
+      const { data } = await app.rest.apps.getInstallation({ installation_id: options.installationId });
+      installations.push({ id: data.id, account: accountName(data.account) });
+    } else {
+      for await (const page of app.paginate.iterator(app.rest.apps.listInstallations, { per_page: 100 })) {
+        for (const installation of page.data) {
+          if (installation.suspended_at) {
+            log.info({ installation: installation.id }, "sweep: installation is suspended; skipped");
+            continue;
+          }
+          installations.push({ id: installation.id, account: accountName(installation.account) });
+        }
+      }
+    }
+    const targets: SweepTarget[] = [];
+    const failures: SweepFailure[] = [];
+    if (options.repos?.length) {
+      // Named repositories: ask GitHub which installation holds each (one request a repository).
+      const byInstallation = new Map<number, string[]>();
+      for (const repo of options.repos) {
+        const [owner, name] = [repo.slice(0, repo.indexOf("/")), repo.slice(repo.indexOf("/") + 1)];
+        let id: number;
+        try {
+          id = (await app.rest.apps.getRepoInstallation({ owner, repo: name })).data.id;
+        } catch (error) {
+          failures.push({ repo, reason: `the app is not installed on it: ${describeGitHubFailure(error)}` });
+          continue;
+        }
+        if (!installations.some((i) => i.id === id)) {
+          const reason =
+            options.installationId !== undefined
+              ? `it belongs to installation ${id}, not the one named with --installation`
+              : `its installation ${id} is suspended: unsuspend the app on that account`;
+          failures.push({ repo, reason });
+          continue;
+        }
+        byInstallation.set(id, [...(byInstallation.get(id) ?? []), repo]);
+      }
+      for (const installation of installations) {
+        const repos = byInstallation.get(installation.id);
+        if (repos) targets.push({ name: targetName(installation), octokit: await auth(installation.id), repos });
+      }
+    } else {
+      for (const installation of installations) {
+        targets.push({ name: targetName(installation), octokit: await auth(installation.id) });
+      }
+    }
+    return { targets, requests, failures };
+  } finally {
+    app.hook.remove("request", count);
+  }
+}
+
+function accountName(account: unknown): string {
+  const a = account as { login?: string; slug?: string; name?: string } | null;
+  return a?.login ?? a?.slug ?? a?.name ?? "?";
+}
+
+function targetName(installation: { id: number; account: string }): string {
+  return `installation ${installation.id} (${installation.account})`;
+}

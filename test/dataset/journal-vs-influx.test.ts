@@ -1,0 +1,91 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { memoryIo } from "../../src/cli/cli-io.js";
+import { runCli } from "../../src/cli/run-cli.js";
+import { InfluxV1Store } from "../../src/store/influx-v1-store.js";
+import { makePoint, type Point } from "../../src/store/point.js";
+import { startInfluxd, type Influxd } from "../helpers/influxd.js";
+import { act, jsonLines, obs, out, writeJournal } from "./fixtures.js";
+
+// The same points in the journal and in a real InfluxDB 1.6 must export to the same bytes.
+let influx: Influxd;
+let dataDir: string;
+beforeAll(async () => {
+  influx = await startInfluxd();
+  dataDir = await mkdtemp(join(tmpdir(), "journal-vs-influx-"));
+  const points = dataset();
+  await writeJournal(join(dataDir, "journal"), points);
+  const store = new InfluxV1Store({ url: influx.url, database: influx.database });
+  // In write order, in small batches: a later write of an identity replaces the earlier one.
+  for (let i = 0; i < points.length; i += 7) await store.write(points.slice(i, i + 7));
+  await store.close();
+});
+afterAll(async () => {
+  await influx?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+const hostile = 'a "quoted", comma=equals space 🚀 back\\slash';
+
+function dataset(): Point[] {
+  const points: Point[] = [];
+  for (const repo of ["dappcore/core", "dappcore/core-php"]) {
+    for (let pr = 1; pr <= 12; pr++) {
+      const base = Date.UTC(2026, 1, pr, 8);
+      const iso = (minutes: number) => new Date(base + minutes * 60_000 + (pr % 3)).toISOString();
+      points.push(obs(repo, pr, iso(0), { merge_state: "BLOCKED", mergeable: false, checks_total: pr, is_draft: false, head_sha: "abc" }));
+      points.push(act(repo, pr, iso(30), pr % 2 ? "wait" : "request_review_fix", { reason: hostile }));
+      points.push(obs(repo, pr, iso(60), { merge_state: "CLEAN", mergeable: true, checks_total: pr, pr_age_hours: 2 }));
+      points.push(obs(repo, pr, iso(60), { merge_state: "CLEAN", mergeable: true, checks_total: pr, pr_age_hours: 3 })); // duplicate: later wins
+      points.push(act(repo, pr, iso(61), "enable_auto_merge", { source: "inferred" }));
+      if (pr % 4 !== 0) points.push(out(repo, pr, iso(120), pr % 5 ? "success" : "closed", 2 + pr / 10, `merged by ${hostile}`));
+    }
+  }
+  points.push(makePoint("outcome", new Date(Date.UTC(2026, 1, 20)), { repo: "dappcore/core", pr: "99" }, { result: "escalated", detail: "conflict", resolution_hours: 72 }));
+  return points;
+}
+
+async function exportFrom(from: string, args: string[]): Promise<string> {
+  const io = memoryIo({ DATA_DIR: dataDir, HOME: dataDir, INFLUX_HOST: influx.url, INFLUX_DATABASE: influx.database });
+  const code = await runCli(["export", "--from", from, ...args], io);
+  expect(code, io.err).toBe(0);
+  return io.out;
+}
+
+describe("export from the journal and from InfluxDB 1.6", () => {
+  it.each([
+    [["--kind", "examples"]],
+    [["--kind", "observations"]],
+    [["--kind", "actions"]],
+    [["--kind", "outcomes"]],
+    [["--since", "2026-02-05", "--until", "2026-02-09T08:30:00Z", "--repo", "dappcore/core-php"]],
+  ])("gives the same lines for %j", async (args) => {
+    const journal = await exportFrom("journal", args);
+    const fromInflux = await exportFrom("influx", args);
+    expect(jsonLines(journal).length).toBeGreaterThan(3);
+    expect(fromInflux).toBe(journal);
+  });
+
+  it("gives the stats the same way", async () => {
+    const run = async (from: string) => {
+      const io = memoryIo({ DATA_DIR: dataDir, HOME: dataDir, INFLUX_HOST: influx.url, INFLUX_DATABASE: influx.database });
+      expect(await runCli(["stats", "--json", "--from", from], io)).toBe(0);
+      return JSON.parse(io.out) as Record<string, unknown>;
+    };
+    const journal = await run("journal");
+    const fromInflux = await run("influx");
+    // InfluxDB collapsed the duplicates when they were written; the journal keeps both copies.
+    expect(journal.duplicates).toBe(24);
+    expect(fromInflux.duplicates).toBe(0);
+    expect({ ...fromInflux, duplicates: 0 }).toEqual({ ...journal, duplicates: 0 });
+  });
+
+  it("is InfluxDB by default when it is configured", async () => {
+    const io = memoryIo({ DATA_DIR: join(dataDir, "empty"), HOME: dataDir, INFLUX_HOST: influx.url, INFLUX_DATABASE: influx.database });
+    expect(await runCli(["export", "--kind", "outcomes"], io)).toBe(0);
+    expect(jsonLines(io.out)).toHaveLength(19);
+    expect(io.err).toContain("InfluxDB");
+  });
+});

@@ -131,6 +131,8 @@ describe("forwarder: journal -> InfluxDB 1.6.7", () => {
     const store = await open({}, log);
     await store.write(manyPoints(500));
     await waitFor(async () => (await countIn()) === 500);
+    // InfluxDB shows the points before its answer reaches the forwarder: wait for the checkpoint too.
+    await waitFor(async () => (await store.health()).backlog === 0);
     await influx.stop();
     try {
       for (let i = 1; i <= 10; i++) await store.write(manyPoints(100, i * 1000));

@@ -3,7 +3,7 @@ import { Readable } from "node:stream";
 import { promisify } from "node:util";
 import { gzip as gzipCallback, constants as zlibConstants } from "node:zlib";
 import { StoreError } from "../errors.js";
-import { decodeTagValue, encodeTagValue, restoreFieldValue, toLineProtocol } from "./influx-line.js";
+import { decodeTagValue, encodeTagValue, lineCount, lineProtocolBody, restoreFieldValue, toLineProtocol } from "./influx-line.js";
 import type { InfluxStore } from "./influx-store.js";
 import { adviceFor, failureOfStatus, InfluxWriteError, parseRetryAfter, shortReason } from "./influx-write-error.js";
 import type { FieldValue, Point } from "./point.js";
@@ -51,11 +51,12 @@ export class InfluxV1Store implements InfluxStore {
     if (points.length) await this.writeLines(points.map(toLineProtocol));
   }
 
+  /** One request; an element of `lines` may hold several lines joined by "\n". */
   async writeLines(lines: string[]): Promise<void> {
     if (lines.length === 0) return;
     const params = new URLSearchParams({ db: this.#options.database, precision: "ms" });
     if (this.#options.retentionPolicy) params.set("rp", this.#options.retentionPolicy);
-    const text = Buffer.from(lines.join("\n") + "\n", "utf8");
+    const text = lineProtocolBody(lines);
     const headers: Record<string, string> = { ...this.#headers, "content-type": "text/plain; charset=utf-8" };
     let body: Buffer = text;
     const threshold = this.#options.gzipThreshold ?? 1000;
@@ -79,7 +80,7 @@ export class InfluxV1Store implements InfluxStore {
     if (res.status === 204 || res.status === 200) return;
     const failure = failureOfStatus(res.status);
     throw new InfluxWriteError(
-      `InfluxDB refused a write of ${lines.length} lines (HTTP ${res.status}: ${serverReason(answer)}); ${adviceFor(failure, "v1")}`,
+      `InfluxDB refused a write of ${lineCount(lines)} lines (HTTP ${res.status}: ${serverReason(answer)}); ${adviceFor(failure, "v1")}`,
       failure,
       res.status,
       parseRetryAfter(res.headers.get("retry-after")),

@@ -1,6 +1,6 @@
 import { flux, fluxExpression, HttpError, InfluxDB, type FluxTableColumn } from "@influxdata/influxdb-client";
 import { StoreError } from "../errors.js";
-import { decodeTagValue, encodeTagValue, restoreFieldValue, toLineProtocol } from "./influx-line.js";
+import { decodeTagValue, encodeTagValue, lineCount, restoreFieldValue, toLineProtocol } from "./influx-line.js";
 import type { InfluxStore } from "./influx-store.js";
 import { adviceFor, failureOfStatus, InfluxWriteError, parseRetryAfter, shortReason } from "./influx-write-error.js";
 import type { FieldValue, Point } from "./point.js";
@@ -42,6 +42,7 @@ export class InfluxV2Store implements InfluxStore {
     if (points.length) await this.writeLines(points.map(toLineProtocol));
   }
 
+  /** One request; an element of `lines` may hold several lines joined by "\n" (the client joins records with "\n"). */
   async writeLines(lines: string[]): Promise<void> {
     if (lines.length === 0) return;
     let failure: unknown;
@@ -66,7 +67,7 @@ export class InfluxV2Store implements InfluxStore {
     try {
       await api.flush();
     } catch (err) {
-      throw toWriteError(failure ?? err, lines.length);
+      throw toWriteError(failure ?? err, lineCount(lines));
     } finally {
       await api.close().catch(() => undefined);
     }

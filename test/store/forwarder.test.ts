@@ -7,6 +7,7 @@ import { StoreError } from "../../src/errors.js";
 import type { DeadLetter } from "../../src/store/dead-letter.js";
 import { Forwarder } from "../../src/store/forwarder.js";
 import { loadCheckpoint, saveCheckpoint } from "../../src/store/forwarder-checkpoint.js";
+import { lineCount } from "../../src/store/influx-line.js";
 import type { InfluxStore } from "../../src/store/influx-store.js";
 import { InfluxV1Store } from "../../src/store/influx-v1-store.js";
 import { InfluxWriteError } from "../../src/store/influx-write-error.js";
@@ -65,13 +66,13 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise
   }
 }
 
-/** An InfluxStore wrapper that records each request's size and can be made slow. */
+/** An InfluxStore wrapper that records each request's size in lines and can be made slow. */
 function counting(inner: InfluxStore, delayMs = 0): InfluxStore & { batches: number[] } {
   const batches: number[] = [];
   return Object.assign(Object.create(inner) as InfluxStore, {
     batches,
     async writeLines(lines: string[]) {
-      batches.push(lines.length);
+      batches.push(lineCount(lines));
       if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
       return inner.writeLines(lines);
     },
@@ -130,6 +131,8 @@ describe("forwarder: journal -> InfluxDB 1.6.7", () => {
     const store = await open({}, log);
     await store.write(manyPoints(500));
     await waitFor(async () => (await countIn()) === 500);
+    // InfluxDB shows the points before its answer reaches the forwarder: wait for the checkpoint too.
+    await waitFor(async () => (await store.health()).backlog === 0);
     await influx.stop();
     try {
       for (let i = 1; i <= 10; i++) await store.write(manyPoints(100, i * 1000));
@@ -324,6 +327,145 @@ describe("forwarder recovery", () => {
     } finally {
       await forwarder.close();
     }
+  });
+});
+
+describe("two requests in flight", () => {
+  /**
+   * A store that answers each request when the test says so (in any order), recording the lines of
+   * each; the lines of accepted requests go to the real InfluxDB.
+   */
+  function controlled(inner: InfluxStore) {
+    const requests: Array<{ lines: number; settle: (ok: boolean) => void; done: Promise<void> }> = [];
+    const store = Object.assign(Object.create(inner) as InfluxStore, {
+      async writeLines(lines: string[]) {
+        let settle!: (ok: boolean) => void;
+        const answer = new Promise<boolean>((resolve) => (settle = resolve));
+        let finished!: () => void;
+        const done = new Promise<void>((resolve) => (finished = resolve));
+        requests.push({ lines: lineCount(lines), settle, done });
+        try {
+          if (!(await answer)) throw new InfluxWriteError("InfluxDB answered 503", "unavailable", 503);
+          await inner.writeLines(lines);
+        } finally {
+          finished();
+        }
+      },
+    });
+    return { store, requests };
+  }
+
+  async function journalOf(points: number): Promise<{ dir: string; ends: number[] }> {
+    const dir = join(dataDir, "journal");
+    const journal = new Journal({ dir });
+    await journal.write(manyPoints(points));
+    await journal.close();
+    const text = await readFile(join(dir, (await readdir(dir))[0]!));
+    const ends: number[] = [];
+    for (let i = text.indexOf(10); i !== -1; i = text.indexOf(10, i + 1)) ends.push(i + 1);
+    return { dir, ends };
+  }
+
+  const checkpointed = async () =>
+    Object.values((await loadCheckpoint(join(dataDir, "forwarder", "checkpoint.json"), new InfluxV1Store({ url: influx.url, database }).target)).files)[0] ?? 0;
+
+  it("sends the next full batch while one is in flight, and checkpoints them in order", async () => {
+    const { dir, ends } = await journalOf(250);
+    const { store, requests } = controlled(new InfluxV1Store({ url: influx.url, database }));
+    const forwarder = new Forwarder({ journalDir: dir, dataDir, influx: store, log: silentLog(), maxBatchLines: 100 });
+    const first = forwarder.shipOnce();
+    await waitFor(async () => requests.length === 2); // batch 2 went out before batch 1 was answered
+    expect(requests.map((r) => r.lines)).toEqual([100, 100]);
+    requests[1]!.settle(true); // the later batch is accepted first...
+    await requests[1]!.done;
+    expect(await checkpointed()).toBe(0); // ...but is not recorded before the earlier one
+    requests[0]!.settle(true);
+    expect(await first).toBe(100);
+    expect(await checkpointed()).toBe(ends[99]);
+    const second = forwarder.shipOnce(); // takes up batch 2 (already accepted) and sends batch 3
+    await waitFor(async () => requests.length === 3);
+    expect(await second).toBe(100);
+    expect(await checkpointed()).toBe(ends[199]);
+    requests[2]!.settle(true);
+    expect(await forwarder.shipOnce()).toBe(50);
+    expect(await forwarder.shipOnce()).toBe(0);
+    expect(await checkpointed()).toBe(ends[249]);
+    expect(await countIn()).toBe(250);
+    await forwarder.close();
+  });
+
+  it("never advances the checkpoint past a batch InfluxDB did not accept, even when the one after it was accepted", async () => {
+    const { dir, ends } = await journalOf(300);
+    const { store, requests } = controlled(new InfluxV1Store({ url: influx.url, database }));
+    const forwarder = new Forwarder({ journalDir: dir, dataDir, influx: store, log: silentLog(), maxBatchLines: 100 });
+    const first = forwarder.shipOnce();
+    await waitFor(async () => requests.length === 2);
+    requests[1]!.settle(true); // batch 2 accepted (its points are in InfluxDB)...
+    requests[0]!.settle(false); // ...batch 1 refused
+    await expect(first).rejects.toThrow(/503/);
+    expect(await checkpointed()).toBe(0);
+    expect(await forwarder.backlog()).toBe(300);
+    expect(forwarder.shipped).toBe(0);
+
+    // Batch 1 accepted, the batch sent with it refused: the checkpoint stops after batch 1.
+    const again = forwarder.shipOnce();
+    await waitFor(async () => requests.length === 4);
+    expect(requests.slice(2).map((r) => r.lines)).toEqual([100, 100]); // batch 2 is sent again
+    requests[2]!.settle(true);
+    expect(await again).toBe(100);
+    const failing = forwarder.shipOnce(); // takes up batch 2 and sends batch 3 with it
+    await waitFor(async () => requests.length === 5);
+    requests[3]!.settle(false);
+    requests[4]!.settle(true); // batch 3 is accepted, but forgotten: batch 2 before it was not
+    await expect(failing).rejects.toThrow(/503/);
+    expect(await checkpointed()).toBe(ends[99]);
+    expect(await forwarder.backlog()).toBe(200);
+
+    // The rest goes; every point is in InfluxDB exactly once although batches 2 and 3 were accepted twice.
+    const rest = (async () => {
+      let total = 0;
+      for (let n = await forwarder.shipOnce(); n > 0; n = await forwarder.shipOnce()) total += n;
+      return total;
+    })();
+    for (let answered = 5; ; answered++) {
+      await waitFor(async () => requests.length > answered || (await forwarder.backlog()) === 0);
+      if (requests.length <= answered) break;
+      requests[answered]!.settle(true);
+    }
+    expect(await rest).toBe(200);
+    expect(await checkpointed()).toBe(ends[299]);
+    expect(forwarder.shipped).toBe(300);
+    expect(await countIn()).toBe(300);
+    await forwarder.close();
+  });
+
+  it("close() waits for the batch still in flight and records it", async () => {
+    const { dir, ends } = await journalOf(200);
+    const { store, requests } = controlled(new InfluxV1Store({ url: influx.url, database }));
+    const forwarder = new Forwarder({ journalDir: dir, dataDir, influx: store, log: silentLog(), maxBatchLines: 100 });
+    const first = forwarder.shipOnce();
+    await waitFor(async () => requests.length === 2);
+    requests[0]!.settle(true);
+    expect(await first).toBe(100);
+    const closed = forwarder.close();
+    requests[1]!.settle(true);
+    await closed;
+    expect(await checkpointed()).toBe(ends[199]);
+    expect(requests).toHaveLength(2);
+  });
+
+  it("with requestsInFlight 1, one request at a time", async () => {
+    const { dir } = await journalOf(300);
+    const { store, requests } = controlled(new InfluxV1Store({ url: influx.url, database }));
+    const forwarder = new Forwarder({ journalDir: dir, dataDir, influx: store, log: silentLog(), maxBatchLines: 100, requestsInFlight: 1 });
+    const first = forwarder.shipOnce();
+    await waitFor(async () => requests.length === 1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(requests).toHaveLength(1);
+    requests[0]!.settle(true);
+    expect(await first).toBe(100);
+    expect(requests).toHaveLength(1);
+    await forwarder.close();
   });
 });
 

@@ -1,8 +1,24 @@
+import { Point as LinePoint } from "@influxdata/influxdb-client";
 import { describe, expect, it } from "vitest";
 import { StoreError } from "../../src/errors.js";
-import { decodeTagValue, encodeTagValue, restoreFieldValue, toLineProtocol } from "../../src/store/influx-line.js";
-import { makePoint } from "../../src/store/point.js";
-import { HOSTILE_STRINGS } from "../helpers/hostile-points.js";
+import { fieldType } from "../../src/store/field-types.js";
+import { decodeTagValue, encodeTagValue, lineCount, lineProtocolBody, restoreFieldValue, toLineProtocol } from "../../src/store/influx-line.js";
+import { makePoint, type Point } from "../../src/store/point.js";
+import { HOSTILE_STRINGS, hostilePoints } from "../helpers/hostile-points.js";
+
+/** The line as one client Point writes it whole (what toLineProtocol did before it cached prefixes). */
+function viaOnePoint(point: Point): string | undefined {
+  const line = new LinePoint(point.measurement);
+  for (const [key, value] of Object.entries(point.tags)) if (value !== "") line.tag(key, encodeTagValue(value));
+  for (const [key, value] of Object.entries(point.fields)) {
+    const type = fieldType(point.measurement, key, value);
+    if (type === "integer") line.intField(key, value);
+    else if (type === "float") line.floatField(key, value);
+    else if (type === "boolean") line.booleanField(key, value);
+    else line.stringField(key, String(value));
+  }
+  return line.timestamp(point.time.getTime()).toLineProtocol();
+}
 
 describe("tag value encoding", () => {
   it("percent-encodes exactly %, newline, carriage return, tab and a last backslash", () => {
@@ -53,6 +69,60 @@ describe("toLineProtocol", () => {
 
   it("an undeclared number is a float, so 2 and 2.5 never conflict", () => {
     expect(toLineProtocol(makePoint("custom", new Date(1), {}, { n: 2 }))).toBe("custom n=2 1");
+  });
+});
+
+describe("toLineProtocol with remembered series prefixes and field names", () => {
+  const hostile = [...HOSTILE_STRINGS, "", "=", ",", " ", "\\", "a\\ b", "ends with space ", "\u00e9\u0301", "😀=,"];
+
+  it("writes byte for byte what one client Point per line writes, for hostile measurements, tag keys and values, field names and values", () => {
+    const points: Point[] = [...hostilePoints()];
+    hostile.forEach((s, i) => {
+      if (s !== "") points.push(makePoint(`m ${s}`, new Date(i), { [s || "k"]: s || "v", [`t${s}`]: `v${s}`, plain: "x" }, { [`f ${s}`]: `v ${s}`, n: i }));
+      points.push(makePoint("custom", new Date(i), { repo: s, other: `${s}\\` }, { [s === "" ? "ok" : s]: s, flag: i % 2 === 0, count: i + 0.5 }));
+    });
+    // Twice: the second pass is served from the caches.
+    for (let pass = 0; pass < 2; pass++) {
+      for (const point of points) expect(toLineProtocol(point)).toBe(viaOnePoint(point));
+    }
+  });
+
+  it("gives each series its own prefix: same tags in another order share it, a different value never does", () => {
+    const a = makePoint("outcome", new Date(1), { repo: "r/x", pr: "1" }, { result: "success" });
+    const b = makePoint("outcome", new Date(2), { pr: "1", repo: "r/x" }, { result: "failure" });
+    const c = makePoint("outcome", new Date(3), { repo: "r/x", pr: "1 " }, { result: "success" });
+    const d = makePoint("outcome", new Date(4), { repo: "r/x", pr: "1", extra: "" }, { result: "success" });
+    expect(toLineProtocol(a)).toBe('outcome,pr=1,repo=r/x result="success" 1');
+    expect(toLineProtocol(b)).toBe('outcome,pr=1,repo=r/x result="failure" 2');
+    expect(toLineProtocol(c)).toBe('outcome,pr=1\\ ,repo=r/x result="success" 3');
+    expect(toLineProtocol(d)).toBe('outcome,pr=1,repo=r/x result="success" 4');
+    for (const p of [a, b, c, d]) expect(toLineProtocol(p)).toBe(viaOnePoint(p));
+  });
+
+  it("stays exact past the cache limit (10,000 series)", () => {
+    for (let i = 0; i < 10_050; i++) {
+      const point = makePoint("outcome", new Date(i), { repo: `r/${i}`, pr: "a b" }, { result: `r${i}` });
+      const line = toLineProtocol(point);
+      if (i % 997 === 0 || i >= 9_990) expect(line).toBe(viaOnePoint(point));
+    }
+    const first = makePoint("outcome", new Date(7), { repo: "r/0", pr: "a b" }, { result: "again" });
+    expect(toLineProtocol(first)).toBe(viaOnePoint(first));
+  });
+
+  it("refuses a point with an empty measurement like a point without fields", () => {
+    expect(() => toLineProtocol(makePoint("", new Date(1), {}, { n: 1 }))).toThrow(/has no fields/);
+    expect(viaOnePoint(makePoint("", new Date(1), {}, { n: 1 }))).toBeUndefined();
+  });
+});
+
+describe("lineCount and lineProtocolBody", () => {
+  it("counts the lines in elements that hold several lines, and encodes each element and a newline as UTF-8", () => {
+    expect(lineCount([])).toBe(0);
+    expect(lineCount(["m f=1 1"])).toBe(1);
+    expect(lineCount(["m f=1 1\nm f=2 2\nm f=3 3", "m f=4 4"])).toBe(4);
+    const lines = ['m,t=🚀 f="a\\"b" 1\nm f=2 2', "m f=ü 3"];
+    expect(lineProtocolBody(lines).toString("utf8")).toBe(lines.join("\n") + "\n");
+    expect(lineProtocolBody(lines).equals(Buffer.from(lines.join("\n") + "\n", "utf8"))).toBe(true);
   });
 });
 

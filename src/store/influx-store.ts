@@ -10,8 +10,10 @@ export interface InfluxStore extends PointStore {
   /** Where it writes, for logs: URL and database/bucket, never a credential. */
   readonly target: string;
   /**
-   * Sends lines of line protocol (ms precision) in ONE request. Resolves when InfluxDB accepted
-   * them (204); throws InfluxWriteError otherwise. It never retries on its own: the forwarder does.
+   * Sends lines of line protocol (ms precision) in ONE request. An element may hold several
+   * lines joined by "\n" (the forwarder groups them to spare the garbage collector). Resolves
+   * when InfluxDB accepted them (204); throws InfluxWriteError otherwise. It never retries on its
+   * own: the forwarder does.
    */
   writeLines(lines: string[]): Promise<void>;
   /** Whether InfluxDB answers /ping within `timeoutMs`. */

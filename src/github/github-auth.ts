@@ -17,7 +17,7 @@ const MAX_SECONDARY_WAIT_SECONDS = 120;
 /**
  * Probot's octokit for a command-line run: the retry plugin as in the app, and the throttling
  * plugin told to honour GitHub's retry-after on secondary rate limits (twice, up to two minutes;
- * Probot's app default only logs them) and not to sleep until the hourly budget resets on a
+ * Probot's app default retries every time, with no cap) and not to sleep until the hourly budget resets on a
  * primary one (the sweep stops at its safety margin long before).
  */
 export function cliOctokit(log: Logger): typeof ProbotOctokit {

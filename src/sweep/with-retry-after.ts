@@ -16,8 +16,10 @@ const DEFAULT_SECONDARY_WAIT_SECONDS = 60;
 
 /**
  * Runs a GitHub call, waiting out a secondary rate limit as GitHub asks (retry-after). The
- * octokit's throttling plugin does this when its onSecondaryRateLimit says so, but the app's
- * Probot octokit only logs it (Probot's default), so the sweep honours retry-after itself.
+ * octokit's throttling plugin already retries when its onSecondaryRateLimit says so (Probot's
+ * default does, and logs it); this is the backstop for a call that still fails with a secondary
+ * limit (an octokit without throttling, or its retries spent), so the sweep waits rather than
+ * giving the repository up.
  */
 export async function withRetryAfter<T>(call: () => Promise<T>, options: RetryAfterOptions): Promise<T> {
   const { log, maxWaitSeconds = 120, retries = 2, sleep = delay } = options;

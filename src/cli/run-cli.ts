@@ -31,7 +31,7 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
   const debug = argv.includes("--debug");
   try {
     const parser = buildParser(io);
-    await parser.parseAsync(argv, {}, (err, _argv, output) => {
+    await parser.parseAsync(joinDashValues(argv), {}, (err, _argv, output) => {
       if (output && !err) io.stdout(output + "\n");
     });
     return io.exitCode ?? 0;
@@ -43,4 +43,22 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
     if (usage) return EXIT_USAGE;
     return error instanceof StoreError ? EXIT_FAILED : (io.exitCode ?? EXIT_FAILED);
   }
+}
+
+/**
+ * yargs reads a lone "-" as a positional argument, but `--out -` means "standard output": join a
+ * "-" to the option before it (`--out=-`) so the option gets it as its value.
+ */
+export function joinDashValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg.startsWith("--") && arg.length > 2 && !arg.includes("=") && argv[i + 1] === "-") {
+      out.push(`${arg}=-`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
 }

@@ -55,6 +55,13 @@ describe("pr-telemetry export", () => {
     expect(err).not.toContain("\r");
   });
 
+  it("takes --out - (a lone dash) as standard output", async () => {
+    await writeJournal(join(dataDir, "journal"), tenPrs());
+    const { code, out: stdout } = await run(["export", "--out", "-"]);
+    expect(code).toBe(0);
+    expect(jsonLines(stdout)).toHaveLength(11);
+  });
+
   it("writes a file and its dataset card; every line matches the schema", async () => {
     await writeJournal(join(dataDir, "journal"), tenPrs());
     const file = join(dataDir, "export.jsonl");

@@ -14,7 +14,7 @@ const REDELIVERY_DAYS = 3;
  * is GitHub's merge/close time, so a redelivery lands on the same identity; exact repeats seen by
  * this process are not written again. The final pr_observation is the pull-request handler's.
  */
-export function registerClosed(app: Probot, runtime: Runtime): void {
+export function registerClosed(app: Pick<Probot, "on">, runtime: Runtime): void {
   const recent = new RecentPoints();
   // A redelivered close after a restart must not add a journal line either: remember the recent
   // outcomes already in the journal (read in the background at start; a close waits for it).

@@ -36,7 +36,7 @@ interface Inferred {
  * labelling. Orchestrators are the logins in ORCHESTRATOR_LOGINS and the repository's
  * `orchestrators:`; every other sender is ignored. Needs the `issue_comment` event.
  */
-export function registerInferredActions(app: Probot, runtime: Runtime): void {
+export function registerInferredActions(app: Pick<Probot, "on">, runtime: Runtime): void {
   const recent = new RecentPoints();
   const envLogins = new Set(runtime.config.orchestratorLogins.map((l) => l.toLowerCase()));
 

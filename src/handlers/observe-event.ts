@@ -2,6 +2,7 @@ import type { Context } from "probot";
 import { REPO_CONFIG_FILE } from "../repo-config/repo-config.js";
 import type { Capture } from "../pipeline/capture.js";
 import type { DeliveryRecord } from "../pipeline/delivery-log.js";
+import { lazyChildLog } from "../pipeline/lazy-child-log.js";
 import type { Runtime } from "../runtime.js";
 
 /** What an event asks to observe: PRs by number, or the PRs of a head commit. */
@@ -55,7 +56,8 @@ export function scheduleDelivery(
   capture: Capture,
 ): void {
   const repoName = `${record.owner}/${record.repo}`;
-  const log = context.log.child({ delivery: record.id, repo: repoName });
+  // Made on first use: it only speaks on failures and at debug level.
+  const log = lazyChildLog(context.log, { delivery: record.id, repo: repoName });
   capture.tasks.run(
     async () => {
       const readConfig = context.config ? () => context.config!(REPO_CONFIG_FILE) : () => context.octokit.config.get({ owner: record.owner, repo: record.repo, path: `.github/${REPO_CONFIG_FILE}` }).then((r) => r.config);

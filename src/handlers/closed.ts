@@ -24,7 +24,7 @@ export function registerClosed(app: Pick<Probot, "on">, runtime: Runtime): void 
   app.on("pull_request.closed", async (context) => {
     await seeded;
     const repo = context.payload.repository.full_name;
-    const settings = await runtime.repoConfigs.get(repo, () => context.config(REPO_CONFIG_FILE), context.log);
+    const settings = runtime.repoConfigs.cached(repo) ?? (await runtime.repoConfigs.get(repo, () => context.config(REPO_CONFIG_FILE), context.log));
     if (!settings.enabled) return;
     const point = closeOutcome(closedPullRequestFromPayload(context.payload), { source: "webhook", deliveryId: context.id });
     const written = await writePoints(runtime, [point], recent);

@@ -54,7 +54,8 @@ export function registerInferredActions(app: Pick<Probot, "on">, runtime: Runtim
       // Comments on plain issues are not PR actions; skip them before any config read.
       if ("issue" in payload && !payload.issue.pull_request) return;
       const repo = payload.repository.full_name;
-      const settings = await runtime.repoConfigs.get(repo, () => context.config(REPO_CONFIG_FILE), context.log);
+      // Cached settings without a promise: most deliveries stop at the orchestrator check below.
+      const settings = runtime.repoConfigs.cached(repo) ?? (await runtime.repoConfigs.get(repo, () => context.config(REPO_CONFIG_FILE), context.log));
       if (!settings.enabled) return;
       const sender = payload.sender.login;
       if (!isOrchestrator(sender, envLogins, settings)) return;

@@ -74,7 +74,10 @@ export class DeliveryLog {
           sha: typeof f.sha === "string" ? f.sha : undefined,
         });
       } else if (point.measurement === DONE) {
-        unfinished.delete(id);
+        // One record marks every delivery of an observation (field `ids`); older records one each.
+        const ids = point.fields.ids;
+        if (typeof ids === "string") for (const done of ids.split(",")) unfinished.delete(done);
+        else unfinished.delete(id);
       }
     }
     await this.#prune(since);
@@ -133,12 +136,17 @@ export class DeliveryLog {
     this.#batch?.write();
   }
 
-  /** Marks deliveries as observed. Not awaited by callers: a lost mark only means a re-observation after a crash. */
+  /** Marks deliveries as observed, in one record. Not awaited by callers: a lost mark only means a re-observation after a crash. */
   done(ids: string[]): void {
     if (ids.length === 0) return;
     this.#appendNow(); // a done record never precedes its accepted record in the file
     const now = this.#clock();
-    this.#journal.write(ids.map((id) => makePoint(DONE, now, { id }, { done: true }))).catch((err: Error) => {
+    // One line for the whole observation (ids joined; GitHub's delivery ids are GUIDs), unless an
+    // id has a comma: then one line per id.
+    const points = ids.some((id) => id.includes(","))
+      ? ids.map((id) => makePoint(DONE, now, { id }, { done: true }))
+      : [makePoint(DONE, now, { id: ids[0]! }, { done: true, ids: ids.join(",") })];
+    this.#journal.write(points).catch((err: Error) => {
       this.#log.warn({ err: err.message }, "could not mark deliveries as done; they may be observed again after a restart");
     });
   }

@@ -88,6 +88,25 @@ describe("DeliveryLog", () => {
     }
   });
 
+  it("marks the deliveries of one observation done in one record, and still reads one record per id", async () => {
+    const a = new DeliveryLog(dir, { log: silentLog() });
+    await a.load();
+    for (const id of ["o-1", "o-2", "o-3", "old-1", "comma,1", "open-2"]) await a.accept(record(id));
+    a.done(["o-1", "o-2", "o-3"]);
+    a.done(["comma,1"]);
+    await a.close();
+    // A record written before this format: one line per id.
+    const old = new Journal({ dir });
+    await old.write([makePoint("delivery_done", new Date(), { id: "old-1" }, { done: true })]);
+    await old.close();
+    const done: string[] = [];
+    for await (const point of readJournal(dir)) if (point.measurement === "delivery_done") done.push(point.tags.id!);
+    expect(done).toEqual(["o-1", "comma,1", "old-1"]);
+    const b = new DeliveryLog(dir, { log: silentLog() });
+    expect((await b.load()).map((r) => r.id)).toEqual(["open-2"]);
+    await b.close();
+  });
+
   it("returns the deliveries accepted but never marked done", async () => {
     const a = new DeliveryLog(dir, { log: silentLog() });
     await a.load();

@@ -13,7 +13,7 @@ interface CheckLike {
  * the PRs of the head commit. The payload's pull_requests list is empty for PRs from forks and
  * `status` never has one: then the PRs are found by the commit.
  */
-export function registerChecks(app: Probot, runtime: Runtime, capture: Capture): void {
+export function registerChecks(app: Pick<Probot, "on">, runtime: Runtime, capture: Capture): void {
   app.on(["check_suite.completed"], (context) => observeEvent(context, runtime, capture, checkTarget(context.payload.check_suite, context.payload.repository?.id)));
   app.on(["check_run.created", "check_run.completed", "check_run.rerequested"], (context) =>
     observeEvent(context, runtime, capture, checkTarget(context.payload.check_run, context.payload.repository?.id)),

@@ -14,7 +14,7 @@ const REDELIVERY_DAYS = 3;
  * is GitHub's merge/close time, so a redelivery lands on the same identity; exact repeats seen by
  * this process are not written again. The final pr_observation is the pull-request handler's.
  */
-export function registerClosed(app: Probot, runtime: Runtime): void {
+export function registerClosed(app: Pick<Probot, "on">, runtime: Runtime): void {
   const recent = new RecentPoints();
   // A redelivered close after a restart must not add a journal line either: remember the recent
   // outcomes already in the journal (read in the background at start; a close waits for it).
@@ -24,7 +24,7 @@ export function registerClosed(app: Probot, runtime: Runtime): void {
   app.on("pull_request.closed", async (context) => {
     await seeded;
     const repo = context.payload.repository.full_name;
-    const settings = await runtime.repoConfigs.get(repo, () => context.config(REPO_CONFIG_FILE), context.log);
+    const settings = runtime.repoConfigs.cached(repo) ?? (await runtime.repoConfigs.get(repo, () => context.config(REPO_CONFIG_FILE), context.log));
     if (!settings.enabled) return;
     const point = closeOutcome(closedPullRequestFromPayload(context.payload), { source: "webhook", deliveryId: context.id });
     const written = await writePoints(runtime, [point], recent);

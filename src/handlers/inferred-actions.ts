@@ -36,7 +36,7 @@ interface Inferred {
  * labelling. Orchestrators are the logins in ORCHESTRATOR_LOGINS and the repository's
  * `orchestrators:`; every other sender is ignored. Needs the `issue_comment` event.
  */
-export function registerInferredActions(app: Probot, runtime: Runtime): void {
+export function registerInferredActions(app: Pick<Probot, "on">, runtime: Runtime): void {
   const recent = new RecentPoints();
   const envLogins = new Set(runtime.config.orchestratorLogins.map((l) => l.toLowerCase()));
 
@@ -54,7 +54,8 @@ export function registerInferredActions(app: Probot, runtime: Runtime): void {
       // Comments on plain issues are not PR actions; skip them before any config read.
       if ("issue" in payload && !payload.issue.pull_request) return;
       const repo = payload.repository.full_name;
-      const settings = await runtime.repoConfigs.get(repo, () => context.config(REPO_CONFIG_FILE), context.log);
+      // Cached settings without a promise: most deliveries stop at the orchestrator check below.
+      const settings = runtime.repoConfigs.cached(repo) ?? (await runtime.repoConfigs.get(repo, () => context.config(REPO_CONFIG_FILE), context.log));
       if (!settings.enabled) return;
       const sender = payload.sender.login;
       if (!isOrchestrator(sender, envLogins, settings)) return;

@@ -1,7 +1,8 @@
-import type { Context } from "probot";
-import { REPO_CONFIG_FILE } from "../repo-config/repo-config.js";
+import type { Context, Logger } from "probot";
+import { REPO_CONFIG_FILE, type RepoConfig } from "../repo-config/repo-config.js";
 import type { Capture } from "../pipeline/capture.js";
 import type { DeliveryRecord } from "../pipeline/delivery-log.js";
+import { lazyChildLog } from "../pipeline/lazy-child-log.js";
 import type { Runtime } from "../runtime.js";
 
 /** What an event asks to observe: PRs by number, or the PRs of a head commit. */
@@ -47,7 +48,12 @@ export async function observeEvent(context: AnyContext, runtime: Runtime, captur
   scheduleDelivery(record, context, runtime, capture);
 }
 
-/** Hands an accepted delivery to the observer, in the background. Also used to recover deliveries after a crash. */
+/**
+ * Hands an accepted delivery to the observer. When the repository's settings are cached and the
+ * payload names its PRs (the common case) that is done at once, with nothing to wait for;
+ * otherwise in the background (config read, commit → PR look-up). Also used to recover
+ * deliveries after a crash.
+ */
 export function scheduleDelivery(
   record: DeliveryRecord,
   context: Pick<AnyContext, "octokit" | "log"> & { config?: AnyContext["config"] },
@@ -55,18 +61,19 @@ export function scheduleDelivery(
   capture: Capture,
 ): void {
   const repoName = `${record.owner}/${record.repo}`;
-  const log = context.log.child({ delivery: record.id, repo: repoName });
+  // Made on first use: it only speaks on failures and at debug level.
+  const log = lazyChildLog(context.log, { delivery: record.id, repo: repoName });
+  const cached = runtime.repoConfigs.cached(repoName);
+  if (cached && record.prs.length > 0) {
+    observeAll(record, record.prs, cached, context, capture, log);
+    return;
+  }
   capture.tasks.run(
     async () => {
       const readConfig = context.config ? () => context.config!(REPO_CONFIG_FILE) : () => context.octokit.config.get({ owner: record.owner, repo: record.repo, path: `.github/${REPO_CONFIG_FILE}` }).then((r) => r.config);
       const settings = await runtime.repoConfigs.get(repoName, readConfig, log);
-      if (!settings.enabled) {
-        log.debug("repository disabled by .github/pr-telemetry.yml (enabled: false); not observed");
-        capture.deliveries.done([record.id]);
-        return;
-      }
       let prs = record.prs;
-      if (prs.length === 0 && record.sha) {
+      if (settings.enabled && prs.length === 0 && record.sha) {
         prs = await capture.commitPrs.find(context.octokit, record.owner, record.repo, record.sha);
         if (prs.length === 0) {
           log.debug({ sha: record.sha }, "no open pull request has this commit; nothing to observe");
@@ -74,20 +81,29 @@ export function scheduleDelivery(
           return;
         }
       }
-      for (const number of prs) {
-        capture.observer.observe({
-          owner: record.owner,
-          repo: record.repo,
-          number,
-          trigger: record.trigger,
-          deliveryId: record.id,
-          installationId: record.installationId,
-          graphql: context.octokit.graphql as (q: string, v?: Record<string, unknown>) => Promise<unknown>,
-          log,
-        });
-      }
+      observeAll(record, prs, settings, context, capture, log);
     },
     { delivery: record.id, repo: repoName, event: record.trigger },
     "could not schedule the observation (the next event or the sweep records the PR)",
   );
+}
+
+function observeAll(record: DeliveryRecord, prs: number[], settings: RepoConfig, context: Pick<AnyContext, "octokit">, capture: Capture, log: Logger): void {
+  if (!settings.enabled) {
+    log.debug("repository disabled by .github/pr-telemetry.yml (enabled: false); not observed");
+    capture.deliveries.done([record.id]);
+    return;
+  }
+  for (const number of prs) {
+    capture.observer.observe({
+      owner: record.owner,
+      repo: record.repo,
+      number,
+      trigger: record.trigger,
+      deliveryId: record.id,
+      installationId: record.installationId,
+      graphql: context.octokit.graphql as (q: string, v?: Record<string, unknown>) => Promise<unknown>,
+      log,
+    });
+  }
 }

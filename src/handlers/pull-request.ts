@@ -23,7 +23,7 @@ export const PULL_REQUEST_ACTIONS = [
 ] as const;
 
 /** pull_request.* → an observation of that PR. */
-export function registerPullRequest(app: Probot, runtime: Runtime, capture: Capture): void {
+export function registerPullRequest(app: Pick<Probot, "on">, runtime: Runtime, capture: Capture): void {
   app.on(
     PULL_REQUEST_ACTIONS.map((a) => `pull_request.${a}` as const),
     (context) => observeEvent(context, runtime, capture, { prs: [numberOf(context.payload.pull_request)] }),

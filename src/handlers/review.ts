@@ -4,7 +4,7 @@ import type { Runtime } from "../runtime.js";
 import { observeEvent } from "./observe-event.js";
 
 /** pull_request_review.{submitted,edited,dismissed} and pull_request_review_thread.{resolved,unresolved} → an observation. */
-export function registerReview(app: Probot, runtime: Runtime, capture: Capture): void {
+export function registerReview(app: Pick<Probot, "on">, runtime: Runtime, capture: Capture): void {
   app.on(
     [
       "pull_request_review.submitted",

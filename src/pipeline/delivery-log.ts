@@ -1,7 +1,7 @@
 import { readdir, rm } from "node:fs/promises";
 import type { Logger } from "probot";
 import { Journal, journalFileName, readJournal } from "../store/journal.js";
-import { makePoint } from "../store/point.js";
+import { makePoint, type Point } from "../store/point.js";
 
 /** What the app took on when it acknowledged a delivery. */
 export interface DeliveryRecord {
@@ -36,6 +36,8 @@ export class DeliveryLog {
   #seen = new Map<string, true>();
   #log: Logger;
   #clock: () => Date;
+  /** Accepted records waiting for the append at the end of this turn of the event loop. */
+  #batch: { points: Point[]; written: Promise<void>; immediate: NodeJS.Immediate; write(): void } | undefined;
 
   constructor(
     readonly dir: string,
@@ -72,7 +74,10 @@ export class DeliveryLog {
           sha: typeof f.sha === "string" ? f.sha : undefined,
         });
       } else if (point.measurement === DONE) {
-        unfinished.delete(id);
+        // One record marks every delivery of an observation (field `ids`); older records one each.
+        const ids = point.fields.ids;
+        if (typeof ids === "string") for (const done of ids.split(",")) unfinished.delete(done);
+        else unfinished.delete(id);
       }
     }
     await this.#prune(since);
@@ -86,43 +91,73 @@ export class DeliveryLog {
 
   /**
    * Records the delivery before it is acknowledged. Resolves false (and records nothing) for a
-   * delivery already taken: a redelivery.
+   * delivery already taken: a redelivery. Resolves true once the record is in the file.
+   *
+   * Deliveries accepted in the same turn of the event loop (under load, several sockets are read
+   * in one turn) share one append: one write(2) instead of one each. The append runs in the
+   * turn's check phase (setImmediate), before any of them is answered; a failed append rejects
+   * every delivery of the batch.
    */
-  async accept(record: DeliveryRecord): Promise<boolean> {
-    if (this.#seen.has(record.id)) return false;
+  accept(record: DeliveryRecord): Promise<boolean> {
+    if (this.#seen.has(record.id)) return Promise.resolve(false);
     this.#remember(record.id);
-    await this.#journal.write([
-      makePoint(
-        ACCEPTED,
-        this.#clock(),
-        { id: record.id },
-        {
-          trigger: record.trigger,
-          installation: record.installationId,
-          owner: record.owner,
-          repo: record.repo,
-          prs: record.prs.join(","),
-          sha: record.sha,
-        },
-      ),
-    ]);
-    return true;
+    const fields: Record<string, string | number> = { trigger: record.trigger };
+    if (record.installationId !== undefined) fields.installation = record.installationId;
+    fields.owner = record.owner;
+    fields.repo = record.repo;
+    fields.prs = record.prs.join(",");
+    if (record.sha !== undefined) fields.sha = record.sha;
+    // Built directly (no makePoint): the fields above are never undefined.
+    const point: Point = { measurement: ACCEPTED, time: this.#clock(), tags: { id: record.id }, fields };
+    return this.#append(point).then(() => true);
   }
 
-  /** Marks deliveries as observed. Not awaited by callers: a lost mark only means a re-observation after a crash. */
+  #append(point: Point): Promise<void> {
+    if (this.#batch) {
+      this.#batch.points.push(point);
+      return this.#batch.written;
+    }
+    const points = [point];
+    let write!: () => void;
+    const written = new Promise<void>((resolve, reject) => {
+      write = () => {
+        if (this.#batch?.points !== points) return;
+        clearImmediate(this.#batch.immediate);
+        this.#batch = undefined;
+        this.#journal.write(points).then(resolve, reject);
+      };
+    });
+    this.#batch = { points, written, immediate: setImmediate(write), write };
+    return written;
+  }
+
+  /** Appends the records waiting for the end of the turn now (before a flush or close). */
+  #appendNow(): void {
+    this.#batch?.write();
+  }
+
+  /** Marks deliveries as observed, in one record. Not awaited by callers: a lost mark only means a re-observation after a crash. */
   done(ids: string[]): void {
     if (ids.length === 0) return;
+    this.#appendNow(); // a done record never precedes its accepted record in the file
     const now = this.#clock();
-    this.#journal.write(ids.map((id) => makePoint(DONE, now, { id }, { done: true }))).catch((err: Error) => {
+    // One line for the whole observation (ids joined; GitHub's delivery ids are GUIDs), unless an
+    // id has a comma: then one line per id.
+    const points = ids.some((id) => id.includes(","))
+      ? ids.map((id) => makePoint(DONE, now, { id }, { done: true }))
+      : [makePoint(DONE, now, { id: ids[0]! }, { done: true, ids: ids.join(",") })];
+    this.#journal.write(points).catch((err: Error) => {
       this.#log.warn({ err: err.message }, "could not mark deliveries as done; they may be observed again after a restart");
     });
   }
 
   flush(): Promise<void> {
+    this.#appendNow();
     return this.#journal.flush();
   }
 
   close(): Promise<void> {
+    this.#appendNow();
     return this.#journal.close();
   }
 

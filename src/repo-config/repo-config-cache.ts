@@ -21,6 +21,12 @@ export class RepoConfigCache {
     private readonly clock: () => number = Date.now,
   ) {}
 
+  /** The repository's settings if they are cached and fresh, without a promise (the webhook path's common case). */
+  cached(repo: string): RepoConfig | undefined {
+    const hit = this.#entries.get(repo);
+    return hit && hit.expires > this.clock() ? hit.value : undefined;
+  }
+
   async get(repo: string, read: RepoConfigReader, log: Logger): Promise<RepoConfig> {
     const hit = this.#entries.get(repo);
     if (hit && hit.expires > this.clock()) return hit.value;

@@ -2,11 +2,11 @@ import { mkdtemp, readdir, rm, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nock from "nock";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app.js";
 import { DeliveryLog, type DeliveryRecord } from "../../src/pipeline/delivery-log.js";
 import type { SnapshotFunctions } from "../../src/pipeline/observer.js";
-import { readJournal } from "../../src/store/journal.js";
+import { Journal, readJournal } from "../../src/store/journal.js";
 import { makePoint } from "../../src/store/point.js";
 import { silentLog } from "../helpers/silent-log.js";
 import { testProbot } from "../helpers/test-probot.js";
@@ -33,6 +33,77 @@ describe("DeliveryLog", () => {
     await b.load();
     expect(b.has("x")).toBe(true);
     expect(await b.accept(record("x"))).toBe(false);
+    await b.close();
+  });
+
+  it("appends deliveries accepted in one turn of the event loop together, before any accept resolves", async () => {
+    const log = new DeliveryLog(dir, { log: silentLog() });
+    await log.load();
+    const write = vi.spyOn(Journal.prototype, "write");
+    try {
+      const accepted = [log.accept(record("a")), log.accept(record("b")), log.accept(record("a"))];
+      expect(write).not.toHaveBeenCalled();
+      // What the file holds the moment each of the two new deliveries' accept resolves.
+      const onDisk = await Promise.all(
+        accepted.slice(0, 2).map((p) =>
+          p.then(async () => {
+            const ids: string[] = [];
+            for await (const point of readJournal(dir)) ids.push(point.tags.id!);
+            return ids;
+          }),
+        ),
+      );
+      expect(await Promise.all(accepted)).toEqual([true, true, false]);
+      expect(write).toHaveBeenCalledTimes(1);
+      expect(write.mock.calls[0]![0].map((p) => p.tags.id)).toEqual(["a", "b"]);
+      // Each accept resolved with its record already in the file.
+      expect(onDisk).toEqual([["a", "b"], ["a", "b"]]);
+    } finally {
+      write.mockRestore();
+      await log.close();
+    }
+  });
+
+  it("writes records still waiting for the end of the turn when closed", async () => {
+    const a = new DeliveryLog(dir, { log: silentLog() });
+    await a.load();
+    const accepted = a.accept(record("late"));
+    await a.close();
+    expect(await accepted).toBe(true);
+    const b = new DeliveryLog(dir, { log: silentLog() });
+    expect((await b.load()).map((r) => r.id)).toEqual(["late"]);
+    await b.close();
+  });
+
+  it("fails every delivery of a batch whose append failed", async () => {
+    const log = new DeliveryLog(dir, { log: silentLog() });
+    await log.load();
+    const write = vi.spyOn(Journal.prototype, "write").mockRejectedValueOnce(new Error("disk full"));
+    try {
+      const results = await Promise.allSettled([log.accept(record("x1")), log.accept(record("x2"))]);
+      expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    } finally {
+      write.mockRestore();
+      await log.close();
+    }
+  });
+
+  it("marks the deliveries of one observation done in one record, and still reads one record per id", async () => {
+    const a = new DeliveryLog(dir, { log: silentLog() });
+    await a.load();
+    for (const id of ["o-1", "o-2", "o-3", "old-1", "comma,1", "open-2"]) await a.accept(record(id));
+    a.done(["o-1", "o-2", "o-3"]);
+    a.done(["comma,1"]);
+    await a.close();
+    // A record written before this format: one line per id.
+    const old = new Journal({ dir });
+    await old.write([makePoint("delivery_done", new Date(), { id: "old-1" }, { done: true })]);
+    await old.close();
+    const done: string[] = [];
+    for await (const point of readJournal(dir)) if (point.measurement === "delivery_done") done.push(point.tags.id!);
+    expect(done).toEqual(["o-1", "comma,1", "old-1"]);
+    const b = new DeliveryLog(dir, { log: silentLog() });
+    expect((await b.load()).map((r) => r.id)).toEqual(["open-2"]);
     await b.close();
   });
 

@@ -22,6 +22,16 @@ describe("RepoConfigCache", () => {
     expect(reads).toBe(2);
   });
 
+  it("answers cached() synchronously only while the value is fresh", async () => {
+    let now = 0;
+    const cache = new RepoConfigCache(1000, () => now);
+    expect(cache.cached("o/r")).toBeUndefined();
+    await cache.get("o/r", async () => ({ enabled: false }), silentLog());
+    expect(cache.cached("o/r")).toMatchObject({ enabled: false });
+    now = 1000;
+    expect(cache.cached("o/r")).toBeUndefined();
+  });
+
   it("uses the defaults for a missing file and ignores an invalid one, saying which keys are wrong", async () => {
     const cache = new RepoConfigCache(1000);
     expect(await cache.get("o/missing", async () => null, silentLog())).toEqual({ enabled: true, orchestrators: [] });

@@ -28,10 +28,39 @@ export class EventHooks {
 
   /** Registers one hook per collected event name on the app. */
   attach(app: Pick<Probot, "on">): void {
-    for (const [event, handlers] of this.#handlers) {
+    for (const [event, list] of this.#handlers) {
+      const handlers = list.map(tolerateMalformedPayload);
       app.on(event as Parameters<Probot["on"]>[0], handlers.length === 1 ? handlers[0]! : (context: unknown) => runAll(handlers, context));
     }
   }
+}
+
+interface LoggingContext {
+  id: string;
+  name: string;
+  payload?: { action?: unknown } | undefined;
+  log: { error(obj: object, msg: string): void };
+}
+
+/**
+ * A payload that lacks the objects its event should carry makes a handler read a property of
+ * undefined (a TypeError). Retrying the same payload cannot help, so it is logged once, with the
+ * delivery id and event, and the delivery is acknowledged; other failures (the store refusing a
+ * write) still fail the delivery, so that GitHub shows it and it can be redelivered.
+ */
+function tolerateMalformedPayload(handler: AnyHandler): AnyHandler {
+  return async (context: LoggingContext) => {
+    try {
+      return await handler(context);
+    } catch (err) {
+      if (!(err instanceof TypeError)) throw err;
+      const action = typeof context.payload?.action === "string" ? `.${context.payload.action}` : "";
+      context.log.error(
+        { delivery: context.id, event: `${context.name}${action}`, err: { name: err.name, message: err.message } },
+        "webhook payload lacks the objects this event carries; delivery skipped (check the sender of this delivery)",
+      );
+    }
+  };
 }
 
 async function runAll(handlers: AnyHandler[], context: unknown): Promise<void> {

@@ -62,6 +62,10 @@ export function registerInferredActions(app: Pick<Probot, "on">, runtime: Runtim
 
       const inferred = await infer(context, settings);
       if (!inferred) return;
+      if (!Number.isInteger(inferred.pr) || Number.isNaN(Date.parse(inferred.time))) {
+        // A malformed payload (see handlers/event-hooks.ts): it lacks the PR or the event's time.
+        throw new TypeError(`${context.name}.${payload.action} payload lacks the pull request number or the event's time`);
+      }
       const point = actionPoint(
         { repo, pr: inferred.pr, action: inferred.action, reason: inferred.reason, actor: sender, time: inferredTime(inferred.time, inferred.discriminator) },
         "inferred",

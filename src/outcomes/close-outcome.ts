@@ -73,10 +73,15 @@ export function closedPullRequestFromPayload(payload: ClosedPayload): ClosedPull
   const mergedAt = pr.merged_at ? new Date(pr.merged_at) : null;
   // closed_at is always set on a closed PR; fall back to merged_at rather than inventing a time.
   const closedAt = new Date(pr.closed_at ?? pr.merged_at ?? pr.created_at);
+  const createdAt = new Date(pr.created_at);
+  if (Number.isNaN(createdAt.getTime()) || Number.isNaN(closedAt.getTime()) || !Number.isInteger(pr.number)) {
+    // A malformed payload, like one missing pull_request altogether (see handlers/event-hooks.ts).
+    throw new TypeError("pull_request.closed payload lacks pull_request.number, created_at or closed_at");
+  }
   return {
     repo: payload.repository.full_name,
     number: pr.number,
-    createdAt: new Date(pr.created_at),
+    createdAt,
     closedAt,
     mergedAt,
     mergedBy: mergedAt ? (pr.merged_by?.login ?? payload.sender.login) : undefined,

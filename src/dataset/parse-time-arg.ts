@@ -25,3 +25,11 @@ export function parseTimeArg(value: string, option: "since" | "until", now: Date
     option,
   );
 }
+
+/** `--since` / `--until` as a checked window (since not after until); either may be absent. */
+export function parseTimeWindow(args: { since?: string | undefined; until?: string | undefined }, now: Date): { since: Date | undefined; until: Date | undefined } {
+  const since = args.since === undefined ? undefined : parseTimeArg(args.since, "since", now);
+  const until = args.until === undefined ? undefined : parseTimeArg(args.until, "until", now);
+  if (since && until && since > until) throw new InputError(`--since (${since.toISOString()}) is after --until (${until.toISOString()})`, "since");
+  return { since, until };
+}

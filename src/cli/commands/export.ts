@@ -5,7 +5,7 @@ import { EXPORT_KINDS, type ExportKind } from "../../dataset/export-lines.js";
 import { exportDataset, formatExportSummary } from "../../dataset/export-dataset.js";
 import { SOURCES, type SourceName } from "../../dataset/open-point-source.js";
 import { parseSplit } from "../../dataset/parse-split.js";
-import { parseTimeArg } from "../../dataset/parse-time-arg.js";
+import { parseTimeWindow } from "../../dataset/parse-time-arg.js";
 import type { CliCommand } from "../command.js";
 import type { CliIo } from "../cli-io.js";
 
@@ -45,9 +45,7 @@ export const exportCommand: CliCommand = {
       .option("split", { type: "string", describe: "train,validation,test shares (e.g. 0.8,0.1,0.1): three files beside --out" }),
   handler: async (args: ExportArgs, io: CliIo) => {
     const now = new Date();
-    const since = args.since === undefined ? undefined : parseTimeArg(args.since, "since", now);
-    const until = args.until === undefined ? undefined : parseTimeArg(args.until, "until", now);
-    if (since && until && since > until) throw new InputError(`--since (${since.toISOString()}) is after --until (${until.toISOString()})`, "since");
+    const { since, until } = parseTimeWindow(args, now);
     const repos = parseRepos(args.repo);
     const split = args.split === undefined ? undefined : parseSplit(args.split);
     if (args.out.trim() === "") throw new InputError("--out needs a file name, or - for stdout", "out");

@@ -4,7 +4,7 @@ import { InputError } from "../../errors.js";
 import { computeStats } from "../../dataset/compute-stats.js";
 import { formatStats } from "../../dataset/format-stats.js";
 import { openPointSource, SOURCES, type SourceName } from "../../dataset/open-point-source.js";
-import { parseTimeArg } from "../../dataset/parse-time-arg.js";
+import { parseTimeWindow } from "../../dataset/parse-time-arg.js";
 import type { CliCommand } from "../command.js";
 import type { CliIo } from "../cli-io.js";
 import { parseRepos } from "./export.js";
@@ -30,9 +30,7 @@ export const statsCommand: CliCommand = {
       .option("json", { type: "boolean", default: false, describe: "Print JSON instead of tables" }),
   handler: async (args: StatsArgs, io: CliIo) => {
     const now = new Date();
-    const since = args.since === undefined ? undefined : parseTimeArg(args.since, "since", now);
-    const until = args.until === undefined ? undefined : parseTimeArg(args.until, "until", now);
-    if (since && until && since > until) throw new InputError(`--since (${since.toISOString()}) is after --until (${until.toISOString()})`, "since");
+    const { since, until } = parseTimeWindow(args, now);
     const repos = parseRepos(args.repo);
     const config = loadConfig(io.env);
     let skipped = 0;

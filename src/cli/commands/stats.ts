@@ -1,6 +1,5 @@
 import type { Argv } from "yargs";
 import { loadConfig } from "../../config.js";
-import { InputError } from "../../errors.js";
 import { computeStats } from "../../dataset/compute-stats.js";
 import { formatStats } from "../../dataset/format-stats.js";
 import { openPointSource, SOURCES, type SourceName } from "../../dataset/open-point-source.js";

@@ -1,10 +1,5 @@
-import {
-  Kind,
-  parse,
-  type FragmentDefinitionNode,
-  type OperationDefinitionNode,
-  type SelectionSetNode,
-} from "graphql";
+import { Kind, type SelectionSetNode } from "graphql";
+import { parseOperation } from "./parse-operation.js";
 
 /**
  * GitHub's "possible nodes" of a query, computed as its docs describe the node limit: every
@@ -12,14 +7,7 @@ import {
  * Only literal page sizes (the queries here use no variable sizes).
  */
 export function possibleNodes(query: string): number {
-  const doc = parse(query);
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  let operation: OperationDefinitionNode | undefined;
-  for (const def of doc.definitions) {
-    if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
-    if (def.kind === Kind.OPERATION_DEFINITION) operation = def;
-  }
-  if (!operation) throw new Error("no operation");
+  const { operation, fragments } = parseOperation(query);
 
   const walk = (set: SelectionSetNode, multiplier: number): number => {
     let total = 0;

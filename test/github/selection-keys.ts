@@ -1,10 +1,5 @@
-import {
-  Kind,
-  parse,
-  type FragmentDefinitionNode,
-  type OperationDefinitionNode,
-  type SelectionSetNode,
-} from "graphql";
+import { Kind, type SelectionSetNode } from "graphql";
+import { parseOperation } from "./parse-operation.js";
 
 /**
  * Differences between a JSON response and the selection of a query: every selected field must
@@ -12,14 +7,7 @@ import {
  * hand-written fixtures true to what the query really returns.
  */
 export function shapeMismatches(query: string, data: unknown): string[] {
-  const doc = parse(query);
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  let operation: OperationDefinitionNode | undefined;
-  for (const def of doc.definitions) {
-    if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
-    if (def.kind === Kind.OPERATION_DEFINITION) operation = def;
-  }
-  if (!operation) throw new Error("no operation in query");
+  const { operation, fragments } = parseOperation(query);
   const problems: string[] = [];
 
   const fieldsOf = (set: SelectionSetNode, typename: string | undefined, out: Map<string, SelectionSetNode | undefined>) => {

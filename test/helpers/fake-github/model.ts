@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { CheckConclusionState, CheckStatusState, StatusState } from "../../../src/github/pr-snapshot.js";
 
 /**
  * The in-memory GitHub the fake serves: installations, repositories and pull requests with
@@ -31,18 +32,10 @@ export interface FakeCommit {
   author: FakeUser;
 }
 
-export type CheckStatus = "QUEUED" | "IN_PROGRESS" | "COMPLETED" | "WAITING" | "PENDING" | "REQUESTED";
-export type CheckConclusion =
-  | "ACTION_REQUIRED"
-  | "CANCELLED"
-  | "FAILURE"
-  | "NEUTRAL"
-  | "SKIPPED"
-  | "STALE"
-  | "STARTUP_FAILURE"
-  | "SUCCESS"
-  | "TIMED_OUT";
-export type StatusState = "ERROR" | "EXPECTED" | "FAILURE" | "PENDING" | "SUCCESS";
+// GitHub's enums, as the app's snapshot types spell them.
+export type CheckStatus = CheckStatusState;
+export type CheckConclusion = CheckConclusionState;
+export type { StatusState };
 
 export interface FakeCheckRun {
   id: number;

@@ -159,19 +159,7 @@ export class WebhookPayloads {
         started_at: githubTime(run.startedAt),
         completed_at: githubTime(run.completedAt),
         name: run.name,
-        check_suite: {
-          ...t["check_suite"],
-          id: run.suiteId,
-          node_id: `CS_${run.suiteId}`,
-          head_branch: pr.headRef,
-          head_sha: run.headSha,
-          status: run.status.toLowerCase(),
-          conclusion: run.conclusion?.toLowerCase() ?? null,
-          url: `${api}/check-suites/${run.suiteId}`,
-          before: pr.commits.at(-2)?.oid ?? pr.baseSha,
-          after: run.headSha,
-          pull_requests: prs,
-        },
+        check_suite: { ...t["check_suite"], ...this.#suiteFields(pr, run, prs) },
         pull_requests: prs,
       },
       ...this.#envelope(pr, this.model.user(`${run.appSlug}[bot]`)),
@@ -179,6 +167,22 @@ export class WebhookPayloads {
     delete payload["organization"];
     delete payload["requested_action"];
     return this.#delivery("check_run", payload);
+  }
+
+  /** The fields of a run's check suite, the same in check_run and check_suite payloads. */
+  #suiteFields(pr: FakePullRequest, run: FakeCheckRun, prs: unknown[]): Record<string, unknown> {
+    return {
+      id: run.suiteId,
+      node_id: `CS_${run.suiteId}`,
+      head_branch: pr.headRef,
+      head_sha: run.headSha,
+      status: run.status.toLowerCase(),
+      conclusion: run.conclusion?.toLowerCase() ?? null,
+      url: `https://api.github.com/repos/${pr.repo.fullName}/check-suites/${run.suiteId}`,
+      before: pr.commits.at(-2)?.oid ?? pr.baseSha,
+      after: run.headSha,
+      pull_requests: prs,
+    };
   }
 
   /** `check_suite.completed` for the suite of a run in the model. */
@@ -191,16 +195,7 @@ export class WebhookPayloads {
       action,
       check_suite: {
         ...t,
-        id: run.suiteId,
-        node_id: `CS_${run.suiteId}`,
-        head_branch: pr.headRef,
-        head_sha: run.headSha,
-        status: run.status.toLowerCase(),
-        conclusion: run.conclusion?.toLowerCase() ?? null,
-        url: `${api}/check-suites/${run.suiteId}`,
-        before: pr.commits.at(-2)?.oid ?? pr.baseSha,
-        after: run.headSha,
-        pull_requests: this.#prRefs(run, pr),
+        ...this.#suiteFields(pr, run, this.#prRefs(run, pr)),
         latest_check_runs_count: 1,
         check_runs_url: `${api}/check-suites/${run.suiteId}/check-runs`,
         head_commit: { ...t["head_commit"], id: run.headSha },

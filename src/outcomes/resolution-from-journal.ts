@@ -1,0 +1,40 @@
+import { journalLinesContaining } from "../actions/journal-lines-containing.js";
+import { MAX_HOURS } from "../store/field-types.js";
+import { parsePointLine } from "../store/journal-line.js";
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The hours from a PR's creation to `at`, as far as the journal in `dir` knows it, for an outcome
+ * recorded without --resolution-hours / resolution_hours. Read from the journal, never from
+ * InfluxDB: the journal is the outbox, so an outcome is recorded whether or not InfluxDB answers.
+ *
+ * The creation time is the earliest of: an earlier outcome's time minus its resolution_hours
+ * (exact), and each observation's time minus its pr_age_hours (a whole number, so within an hour;
+ * an observation without it counts as its own time). A value outside 0..MAX_HOURS (written before
+ * such values were refused) counts as 0, so it cannot make the estimate infinite. A PR the
+ * journal has no point of up to `at` gives undefined (the outcome is then written without the
+ * field, and the CLI and the API say so); so does a journal pruned of all of them.
+ */
+export async function resolutionFromJournal(dir: string, repo: string, pr: number, at: Date): Promise<number | undefined> {
+  const tag = String(pr);
+  let created: number | undefined;
+  // The pr tag as serializePoint writes it: a cheap filter before parsing each candidate line.
+  for await (const { line } of journalLinesContaining(dir, `"pr":${JSON.stringify(tag)}`)) {
+    let point;
+    try {
+      point = parsePointLine(line);
+    } catch {
+      continue; // an unreadable line is no evidence
+    }
+    if (point.tags.pr !== tag || point.tags.repo !== repo || point.time.getTime() > at.getTime()) continue;
+    if (point.measurement !== "outcome" && point.measurement !== "pr_observation") continue;
+    const field = point.measurement === "outcome" ? point.fields.resolution_hours : point.fields.pr_age_hours;
+    const hours = typeof field === "number" && field >= 0 && field <= MAX_HOURS ? field : 0;
+    const estimate = point.time.getTime() - hours * HOUR_MS;
+    if (created === undefined || estimate < created) created = estimate;
+  }
+  if (created === undefined || created > at.getTime()) return undefined;
+  const hours = (at.getTime() - created) / HOUR_MS;
+  return hours <= MAX_HOURS ? hours : undefined;
+}

@@ -116,7 +116,7 @@ export function actionsApiHandler(runtime: Runtime): (req: IncomingMessage, res:
     const input = parseRecordInput(schemas.outcome, raw);
     if (input.resolution_hours !== undefined) return { point: outcomePoint(input, "api", now), notes: [] };
     const at = input.time ?? now;
-    const resolution_hours = await resolutionFromJournal(runtime.store.journal.dir, input.repo, input.pr, at);
+    const resolution_hours = await resolutionFromJournal(runtime.store.journal.dir, input.repo, input.pr, at, runtime.config.maxFutureHours);
     const notes = resolution_hours === undefined ? [resolutionNote(input.repo, input.pr, at, "resolution_hours")] : [];
     return { point: outcomePoint({ ...input, resolution_hours }, "api", now), notes };
   }

@@ -42,7 +42,7 @@ export const recordOutcome: CliCommand = {
           const now = new Date();
           const at = input.time ?? now;
           if (input.resolution_hours !== undefined) return { point: outcomePoint(input, "cli", now), notes: [] };
-          const resolution_hours = await resolutionFromJournal(store.journal.dir, input.repo, input.pr, at);
+          const resolution_hours = await resolutionFromJournal(store.journal.dir, input.repo, input.pr, at, config.maxFutureHours);
           const notes = resolution_hours === undefined ? [resolutionNote(input.repo, input.pr, at, "--resolution-hours")] : [];
           return { point: outcomePoint({ ...input, resolution_hours }, "cli", now), notes };
         };

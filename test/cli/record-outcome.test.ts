@@ -87,6 +87,9 @@ describe("pr-telemetry record-outcome", () => {
     expect(await runCli(["record-outcome", "--repo", "a/b", "--pr", "1", "--result", "escalated", "--time", soon], strict)).toBe(2);
     expect(strict.err).toContain("--time is more than 1 hour(s) in the future");
     expect(await runCli(["record-outcome", "--repo", "a/b", "--pr", "1", "--result", "escalated", "--time", soon], memoryIo({ DATA_DIR: dataDir }))).toBe(0);
+    const invalid = memoryIo({ DATA_DIR: dataDir, MAX_FUTURE_HOURS: "a day" });
+    expect(await runCli(["record-outcome", "--repo", "a/b", "--pr", "1", "--result", "escalated"], invalid)).toBe(2);
+    expect(invalid.err).toContain('MAX_FUTURE_HOURS must be a whole number >= 0, got "a day"');
   });
 
   it("says so when it replaced an outcome with the same identity, and when it left resolution_hours out", async () => {

@@ -32,7 +32,9 @@ export async function shipPoints(store: TelemetryStore, timeoutMs: number): Prom
   await store.journal.flush();
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { backlog } = await forwarder.drain(Math.min(LOOK_EVERY_MS, Math.max(0, deadline - Date.now())));
+    const remaining = Math.max(0, deadline - Date.now());
+    // Once InfluxDB has answered, drain in one go: each look counts the backlog (reads the journal).
+    const { backlog } = await forwarder.drain(forwarder.reachable === true ? remaining : Math.min(LOOK_EVERY_MS, remaining));
     if (backlog === 0) return { backlog };
     if (forwarder.reachable === false) {
       const health = await store.health();

@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -90,4 +91,22 @@ describe("record-outcome and record-action with InfluxDB down", () => {
     expect(JSON.parse(res.out)).toMatchObject({ replaced: false, influxdb: "written" });
     expect(await influx.rows(`SELECT "resolution_hours" FROM "outcome" WHERE "pr" = '400'`)).toEqual([{ time: Date.parse("2026-02-05T09:00:00Z"), resolution_hours: 1.5 }]);
   });
+
+  it("record-action against an InfluxDB that accepts connections but never answers: exit 3 after the write times out, before the grace period", async () => {
+    const held: Socket[] = [];
+    const silent = createServer((socket) => void held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+      const res = await cli(["record-action", "--repo", "dappcore/core", "--pr", "316", "--action", "wait", "--time", "2026-02-05T09:00:00Z"], url);
+      expect(res.code).toBe(3);
+      // The write's own 10 s timeout, not the 25 s grace.
+      expect(res.ms).toBeLessThan(18_000);
+      expect(res.err).toContain("did not answer: timed out");
+      expect(await journalPoints("action_taken")).toHaveLength(1);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 40_000);
 });

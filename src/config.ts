@@ -28,6 +28,8 @@ export interface Config {
   actionsApiToken: string | undefined;
   orchestratorLogins: string[];
   sweepIntervalMinutes: number;
+  /** How far ahead of now a time given to record-action/record-outcome or the actions API may be. */
+  maxFutureHours: number;
   github: GitHubConfig;
   warnings: string[];
 }
@@ -116,6 +118,7 @@ const envSchema = z.object({
   ACTIONS_API_TOKEN: optionalString,
   ORCHESTRATOR_LOGINS: optionalString,
   SWEEP_INTERVAL_MINUTES: intString("SWEEP_INTERVAL_MINUTES", 0, 15),
+  MAX_FUTURE_HOURS: intString("MAX_FUTURE_HOURS", 0, 24),
   APP_ID: optionalString,
   PRIVATE_KEY: optionalString,
   PRIVATE_KEY_PATH: optionalString,
@@ -159,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((s) => s.trim())
       .filter(Boolean),
     sweepIntervalMinutes: e.SWEEP_INTERVAL_MINUTES,
+    maxFutureHours: e.MAX_FUTURE_HOURS,
     github: {
       appId: e.APP_ID,
       privateKey: e.PRIVATE_KEY ?? readPrivateKeyFile(e.PRIVATE_KEY_PATH),

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { InputError } from "../errors.js";
+import { MAX_HOURS } from "../store/field-types.js";
+import { futureProblem, subMillisecondProblem, timeProblem } from "../store/point-limits.js";
 
 /**
  * The actions the original design names, plus the ones inferred from GitHub events. Any other
@@ -56,38 +58,69 @@ const pr = z.preprocess(
     .positive({ error: "must be a pull request number (a positive whole number)" }),
 );
 
-const time = z.iso
-  .datetime({ offset: true, error: "must be an ISO 8601 time such as 2026-02-05T09:00:00Z" })
-  .transform((s) => new Date(s));
+/** How far ahead of now a recorded time may be: MAX_FUTURE_HOURS (default 24); `now` for tests. */
+export interface TimeLimits {
+  maxFutureHours: number;
+  now?: () => Date;
+}
+
+/** MAX_FUTURE_HOURS's default. */
+export const DEFAULT_MAX_FUTURE_HOURS = 24;
+
+// An ISO 8601 time with an offset, at most millisecond precision (a finer one would be truncated
+// silently), that InfluxDB can store and that is not further ahead than the limit.
+const time = (limits: TimeLimits) =>
+  z.iso
+    .datetime({ offset: true, error: "must be an ISO 8601 time such as 2026-02-05T09:00:00Z" })
+    .superRefine((s, ctx) => {
+      const problem = subMillisecondProblem(s);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .transform((s) => new Date(s))
+    .superRefine((d, ctx) => {
+      const problem = timeProblem(d) ?? futureProblem(d, limits.now?.() ?? new Date(), limits.maxFutureHours);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    });
 
 // GitHub logins: alphanumerics and single hyphens, at most 39; apps end in [bot].
 const actor = z.string({ error: "must be a GitHub login" }).regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/, {
   error: "must be a GitHub login such as octocat or my-app[bot]",
 });
 
-/** What `record-action` and POST /api/actions take. */
-export const actionInputSchema = z.strictObject({
-  repo,
-  pr,
-  action: snakeName("action", KNOWN_ACTIONS),
-  reason: text.optional(),
-  time: time.optional(),
-  actor: actor.optional(),
-});
+/**
+ * The schemas of what `record-action` / POST /api/actions and `record-outcome` / POST
+ * /api/outcomes take, with the configured limit for times in the future (MAX_FUTURE_HOURS).
+ */
+export function recordInputSchemas(limits: TimeLimits) {
+  const action = z.strictObject({
+    repo,
+    pr,
+    action: snakeName("action", KNOWN_ACTIONS),
+    reason: text.optional(),
+    time: time(limits).optional(),
+    actor: actor.optional(),
+  });
+  const outcome = z.strictObject({
+    repo,
+    pr,
+    result: snakeName("result", KNOWN_RESULTS),
+    detail: text.optional(),
+    // zod's number() already refuses NaN and Infinity; 1e308 is finite but poisons sums and means.
+    resolution_hours: z
+      .number({ error: "must be a finite number of hours >= 0" })
+      .min(0, { error: "must be a finite number of hours >= 0" })
+      .max(MAX_HOURS, { error: `must be at most ${MAX_HOURS} hours (about 114 years)` })
+      .optional(),
+    time: time(limits).optional(),
+  });
+  return { action, outcome };
+}
 
-/** What `record-outcome` and POST /api/outcomes take. */
-export const outcomeInputSchema = z.strictObject({
-  repo,
-  pr,
-  result: snakeName("result", KNOWN_RESULTS),
-  detail: text.optional(),
-  // zod's number() already refuses NaN and Infinity.
-  resolution_hours: z
-    .number({ error: "must be a finite number of hours >= 0" })
-    .min(0, { error: "must be a finite number of hours >= 0" })
-    .optional(),
-  time: time.optional(),
-});
+const defaults = recordInputSchemas({ maxFutureHours: DEFAULT_MAX_FUTURE_HOURS });
+/** What `record-action` and POST /api/actions take, with MAX_FUTURE_HOURS at its default. */
+export const actionInputSchema = defaults.action;
+/** What `record-outcome` and POST /api/outcomes take, with MAX_FUTURE_HOURS at its default. */
+export const outcomeInputSchema = defaults.outcome;
 
 export type ActionInput = z.infer<typeof actionInputSchema>;
 export type OutcomeInput = z.infer<typeof outcomeInputSchema>;

@@ -1,5 +1,5 @@
 import type { FieldValue, Point } from "../store/point.js";
-import { parsePointLine, serializePoint } from "../store/journal-line.js";
+import { formatPointLine, parsePointLine } from "../store/journal-line.js";
 import { JournalLineFetcher, JournalLinePoint, timeMsOf } from "./read-journal-points.js";
 import type { SortedRecord } from "./sorted-points.js";
 
@@ -54,7 +54,7 @@ export function examplesProjection(since: Date | undefined): (point: Point) => s
 
 /** The point's journal line: kept from the journal when it was read from one, else serialised. */
 export function pointLine(point: Point): string {
-  return point instanceof JournalLinePoint ? point.line : serializePoint(point);
+  return point instanceof JournalLinePoint ? point.line : formatPointLine(point);
 }
 
 

@@ -1,4 +1,4 @@
-import { serializePoint } from "../store/journal-line.js";
+import { formatPointLine } from "../store/journal-line.js";
 import type { FieldValue, Point } from "../store/point.js";
 import { JournalLinePoint, timeMsOf } from "./read-journal-points.js";
 
@@ -35,6 +35,6 @@ export function rawProjection(measurement: string, since: Date | undefined): (po
   const sinceMs = since?.getTime() ?? -Infinity;
   return (point) => {
     if (point.measurement !== measurement || timeMsOf(point) < sinceMs) return undefined;
-    return point instanceof JournalLinePoint && point.file ? point.ref : serializePoint(point);
+    return point instanceof JournalLinePoint && point.file ? point.ref : formatPointLine(point);
   };
 }

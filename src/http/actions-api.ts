@@ -1,13 +1,16 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { actionPoint } from "../actions/action-point.js";
-import { actionInputSchema, outcomeInputSchema, parseRecordInput } from "../actions/record-input.js";
+import type { BuiltPoint } from "../actions/record-from-cli.js";
+import { parseRecordInput, recordInputSchemas } from "../actions/record-input.js";
+import { replacedNote } from "../actions/replaced-note.js";
+import { wasRecorded } from "../actions/was-recorded.js";
 import { writePoints } from "../actions/write-points.js";
 import { InputError } from "../errors.js";
 import { outcomePoint } from "../outcomes/outcome-point.js";
-import { resolutionFromStore } from "../outcomes/resolution-from-store.js";
+import { resolutionFromJournal } from "../outcomes/resolution-from-journal.js";
+import { resolutionNote } from "../outcomes/resolution-note.js";
 import type { Runtime } from "../runtime.js";
-import type { Point } from "../store/point.js";
 
 /** The largest body accepted: an action is a few hundred bytes; 64 KiB leaves room and bounds memory. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -18,71 +21,105 @@ const ROUTES = { "/api/actions": "action", "/api/outcomes": "outcome" } as const
  * The orchestrators' HTTP API, as a Probot server handler (returns false for other paths):
  * POST /api/actions and POST /api/outcomes with a JSON body of the CLI's fields and
  * `Authorization: Bearer <ACTIONS_API_TOKEN>`. Without ACTIONS_API_TOKEN both answer 404. A
- * missing or wrong token gets 401 (compared in constant time), a bad body 400 naming the field,
- * a body over 64 KiB 413; an accepted one 202 once the point is in the journal.
+ * missing or wrong token gets 401 (compared in constant time), a bad body 400 naming the field
+ * (`{"error", "field"}`), a body over 64 KiB 413. An accepted one gets 202 once the point is in
+ * the journal, whether or not InfluxDB is up (the journal is the outbox; nothing here reads
+ * InfluxDB): `{"recorded": point, "replaced": bool, "notes"?: [...]}`, `replaced` true when a
+ * point with the same identity was already in the journal (InfluxDB will merge the fields), notes
+ * saying e.g. why resolution_hours was left out. A journal that cannot be written: 503. Every
+ * other failure: 500 with a JSON error, never an empty body.
  */
 export function actionsApiHandler(runtime: Runtime): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   const token = runtime.config.actionsApiToken;
   // Comparing digests keeps timingSafeEqual's equal-length rule from leaking the token's length.
   const expected = token ? digest(token) : undefined;
+  const schemas = recordInputSchemas({ maxFutureHours: runtime.config.maxFutureHours });
 
   return async (req, res) => {
     const path = (req.url ?? "/").split("?", 1)[0]!;
     const route = ROUTES[path as keyof typeof ROUTES];
     if (!route) return false;
+    try {
+      await answer(req, res, route, path);
+    } catch (err) {
+      // Our own bug or an unexpected failure: say so in JSON, never an empty 500.
+      runtime.log.error({ err: (err as Error).message, path }, "the actions API failed unexpectedly");
+      if (!res.headersSent) reply(res, 500, { error: `internal error (the point may not have been recorded; sending it again is harmless): ${(err as Error).message}` });
+      else res.destroy();
+    }
+    return true;
+  };
+
+  async function answer(req: IncomingMessage, res: ServerResponse, route: "action" | "outcome", path: string): Promise<void> {
     if (!expected) {
       reply(res, 404, { error: "not found: the actions API is off until ACTIONS_API_TOKEN is set" });
-      return true;
+      return;
     }
     if (req.method !== "POST") {
       reply(res, 405, { error: `use POST ${path}` }, { allow: "POST" });
-      return true;
+      return;
     }
     const given = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "")?.[1];
     if (!given || !timingSafeEqual(digest(given), expected)) {
       req.resume();
       reply(res, 401, { error: "send Authorization: Bearer <ACTIONS_API_TOKEN>" }, { "www-authenticate": 'Bearer realm="pr-telemetry"' });
-      return true;
+      return;
     }
 
     const body = await readBody(req, MAX_BODY_BYTES);
     if (body === "too-large") {
       reply(res, 413, { error: `the body is larger than ${MAX_BODY_BYTES} bytes` }, { connection: "close" });
-      return true;
+      return;
     }
-    let point: Point;
+    let built: BuiltPoint;
     try {
-      point = await toPoint(route, body, runtime);
+      built = await toPoint(route, body);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       reply(res, 400, { error: err.message, ...(err.field ? { field: err.field } : {}) });
-      return true;
+      return;
     }
+    const { point, notes } = built;
+    const replaced = await wasRecorded(runtime.store.journal.dir, point, runtime.config.maxFutureHours);
     try {
       await writePoints(runtime, [point]);
     } catch (err) {
+      // The journal's own guard (src/store/point-limits.ts) refused the point: bad input after all.
+      if (err instanceof InputError) {
+        reply(res, 400, { error: err.message, ...(err.field ? { field: err.field } : {}) });
+        return;
+      }
       runtime.log.error({ err: (err as Error).message }, "could not record a point from the actions API");
       reply(res, 503, { error: `not recorded: ${(err as Error).message}` });
-      return true;
+      return;
     }
-    runtime.log.info({ repo: point.tags.repo, pr: point.tags.pr, measurement: point.measurement, ...point.fields, reason: undefined, detail: undefined }, "recorded through the actions API");
-    reply(res, 202, { recorded: { measurement: point.measurement, time: point.time.toISOString(), tags: point.tags, fields: point.fields } });
-    return true;
-  };
-}
-
-async function toPoint(route: "action" | "outcome", body: Buffer, runtime: Runtime): Promise<Point> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(body.toString("utf8"));
-  } catch {
-    throw new InputError("the body must be JSON, e.g. {\"repo\":\"dappcore/core\",\"pr\":315,...}");
+    runtime.log.info(
+      { repo: point.tags.repo, pr: point.tags.pr, measurement: point.measurement, ...point.fields, reason: undefined, detail: undefined, replaced },
+      replaced ? `recorded through the actions API, ${replacedNote(point)}` : "recorded through the actions API",
+    );
+    reply(res, 202, {
+      recorded: { measurement: point.measurement, time: point.time.toISOString(), tags: point.tags, fields: point.fields },
+      replaced,
+      ...(notes.length ? { notes } : {}),
+    });
   }
-  const now = new Date();
-  if (route === "action") return actionPoint(parseRecordInput(actionInputSchema, raw), "api", now);
-  const input = parseRecordInput(outcomeInputSchema, raw);
-  const resolution_hours = input.resolution_hours ?? (await resolutionFromStore(runtime.store, input.repo, input.pr, input.time ?? now));
-  return outcomePoint({ ...input, resolution_hours }, "api", now);
+
+  async function toPoint(route: "action" | "outcome", body: Buffer): Promise<BuiltPoint> {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(body.toString("utf8"));
+    } catch {
+      throw new InputError("the body must be JSON, e.g. {\"repo\":\"dappcore/core\",\"pr\":315,...}");
+    }
+    const now = new Date();
+    if (route === "action") return { point: actionPoint(parseRecordInput(schemas.action, raw), "api", now), notes: [] };
+    const input = parseRecordInput(schemas.outcome, raw);
+    if (input.resolution_hours !== undefined) return { point: outcomePoint(input, "api", now), notes: [] };
+    const at = input.time ?? now;
+    const resolution_hours = await resolutionFromJournal(runtime.store.journal.dir, input.repo, input.pr, at, runtime.config.maxFutureHours);
+    const notes = resolution_hours === undefined ? [resolutionNote(input.repo, input.pr, at, "resolution_hours")] : [];
+    return { point: outcomePoint({ ...input, resolution_hours }, "api", now), notes };
+  }
 }
 
 function digest(text: string): Buffer {

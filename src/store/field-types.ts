@@ -56,6 +56,31 @@ export const FIELD_TYPES: Record<string, Record<string, FieldType>> = {
   },
 };
 
+/**
+ * The most hours any `*_hours` field may hold: 1,000,000 hours is about 114 years, longer than any
+ * pull request can have lived (GitHub opened in 2008), yet far from the numbers that overflow
+ * sums and means (1e308 made every later estimate Infinity). A value above it is a mistake.
+ */
+export const MAX_HOURS = 1_000_000;
+
+/** An inclusive range of a numeric field. */
+export interface FieldRange {
+  min: number;
+  max: number;
+}
+
+/**
+ * The range of a declared numeric field: every integer field the app writes is a count or whole
+ * hours (never negative; at most Number.MAX_SAFE_INTEGER, past which a JS number is not exact),
+ * every `*_hours` field is at most MAX_HOURS, and `resolution_hours` is a non-negative float.
+ * Undefined for other fields (an undeclared number only has to be finite).
+ */
+export function fieldRange(measurement: string, field: string): FieldRange | undefined {
+  const declared = FIELD_TYPES[measurement]?.[field];
+  if (declared !== "integer" && declared !== "float") return undefined;
+  return { min: 0, max: field.endsWith("_hours") ? MAX_HOURS : Number.MAX_SAFE_INTEGER };
+}
+
 /** The type a field is written with: the declared one, else inferred from the JS value (numbers as floats). */
 export function fieldType(measurement: string, field: string, value: FieldValue): FieldType {
   const declared = FIELD_TYPES[measurement]?.[field];

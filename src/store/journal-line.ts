@@ -1,21 +1,26 @@
 import { StoreError } from "../errors.js";
 import type { FieldValue, Point } from "./point.js";
+import { assertStorable } from "./point-limits.js";
 
 /**
  * One journal line, exactly:
  * {"measurement":"pr_observation","time":"2026-02-05T09:00:00.000Z","tags":{...},"fields":{...}}
  * Key order is fixed so lines are stable and diffable; tag values are strings; field values are
- * JSON numbers, booleans or strings. Non-finite numbers are refused (JSON would write null).
+ * JSON numbers, booleans or strings. A point that cannot be stored (a non-finite number, a
+ * number outside its field's range, a time InfluxDB cannot store) is refused with PointLimitError
+ * (see point-limits.ts): this is the one way into the journal, so no path can poison it.
  */
 export function serializePoint(point: Point): string {
-  for (const [key, value] of Object.entries(point.fields)) {
-    if (typeof value === "number" && !Number.isFinite(value)) {
-      throw new StoreError(`field "${key}" of ${point.measurement} is ${value}; only finite numbers can be stored`);
-    }
-  }
-  if (Number.isNaN(point.time.getTime())) {
-    throw new StoreError(`a ${point.measurement} point has an invalid time`);
-  }
+  assertStorable(point);
+  return formatPointLine(point);
+}
+
+/**
+ * A point in the journal's line format, without the guard: for readers that pass on points
+ * already stored (the export of points read from InfluxDB), which must not fail on a value
+ * stored before such values were refused.
+ */
+export function formatPointLine(point: Point): string {
   return JSON.stringify({
     measurement: point.measurement,
     time: point.time.toISOString(),

@@ -92,4 +92,27 @@ describe("pr-telemetry record-action", () => {
     expect(io.err).toMatch(/^pr-telemetry: cannot append to the journal in .*a-file\/journal: ENOTDIR.*Check that DATA_DIR is writable/);
     expect(io.out).toBe("");
   });
+
+  it.each([
+    ["9999-12-31T00:00:00Z", "--time is after 2262-04-11T23:47:16.854Z, the latest time InfluxDB can store"],
+    ["1677-09-21T00:12:43.145Z", "--time is before 1677-09-21T00:12:43.146Z, the earliest time InfluxDB can store"],
+    ["2100-01-01T00:00:00Z", "--time is more than 24 hour(s) in the future"],
+    ["2026-02-05T09:00:00.000999Z", "--time is finer than a millisecond"],
+  ])("exits 2 naming --time for a time that cannot be stored: %s", async (time, message) => {
+    const io = memoryIo({ DATA_DIR: dataDir });
+    expect(await runCli(["record-action", "--repo", "a/b", "--pr", "1", "--action", "wait", "--time", time], io)).toBe(2);
+    expect(io.err).toContain(`pr-telemetry: ${message}`);
+    expect(await journal()).toEqual([]);
+  });
+
+  it("says on stderr and in --json when it replaced an action with the same identity", async () => {
+    const args = ["record-action", "--repo", "a/b", "--pr", "1", "--time", "2026-02-05T09:00:00Z", "--json"];
+    const first = memoryIo({ DATA_DIR: dataDir });
+    expect(await runCli([...args, "--action", "wait"], first)).toBe(0);
+    expect([JSON.parse(first.out).replaced, first.err]).toEqual([false, ""]);
+    const again = memoryIo({ DATA_DIR: dataDir });
+    expect(await runCli([...args, "--action", "merge"], again)).toBe(0);
+    expect(JSON.parse(again.out).replaced).toBe(true);
+    expect(again.err).toMatch(/^pr-telemetry: replaced: a action_taken with the same identity \(repo=a\/b pr=1, time 2026-02-05T09:00:00.000Z\) was already recorded/);
+  });
 });

@@ -67,4 +67,44 @@ describe("pr-telemetry record-outcome", () => {
     expect(io.err).toContain(message);
     expect(await outcomes()).toEqual([]);
   });
+
+  it.each([
+    [["--resolution-hours", "1e308"], "--resolution-hours must be at most 1000000 hours (about 114 years)"],
+    [["--time", "9999-12-31T00:00:00Z"], "--time is after 2262-04-11T23:47:16.854Z, the latest time InfluxDB can store"],
+    [["--time", "1600-01-01T00:00:00Z"], "--time is before 1677-09-21T00:12:43.146Z, the earliest time InfluxDB can store"],
+    [["--time", "2200-01-01T00:00:00Z"], "--time is more than 24 hour(s) in the future"],
+    [["--time", "2026-01-01T00:00:00.0001Z"], "--time is finer than a millisecond"],
+  ])("exits 2 naming the field for a value that cannot be stored %j", async (args, message) => {
+    const io = memoryIo({ DATA_DIR: dataDir });
+    expect(await runCli(["record-outcome", "--repo", "dappcore/core", "--pr", "291", "--result", "escalated", ...args], io)).toBe(2);
+    expect(io.err).toContain(`pr-telemetry: ${message}`);
+    expect(await outcomes()).toEqual([]);
+  });
+
+  it("takes the limit for times in the future from MAX_FUTURE_HOURS", async () => {
+    const soon = new Date(Date.now() + 2 * 3_600_000).toISOString();
+    const strict = memoryIo({ DATA_DIR: dataDir, MAX_FUTURE_HOURS: "1" });
+    expect(await runCli(["record-outcome", "--repo", "a/b", "--pr", "1", "--result", "escalated", "--time", soon], strict)).toBe(2);
+    expect(strict.err).toContain("--time is more than 1 hour(s) in the future");
+    expect(await runCli(["record-outcome", "--repo", "a/b", "--pr", "1", "--result", "escalated", "--time", soon], memoryIo({ DATA_DIR: dataDir }))).toBe(0);
+    const invalid = memoryIo({ DATA_DIR: dataDir, MAX_FUTURE_HOURS: "a day" });
+    expect(await runCli(["record-outcome", "--repo", "a/b", "--pr", "1", "--result", "escalated"], invalid)).toBe(2);
+    expect(invalid.err).toContain('MAX_FUTURE_HOURS must be a whole number >= 0, got "a day"');
+  });
+
+  it("says so when it replaced an outcome with the same identity, and when it left resolution_hours out", async () => {
+    const args = ["record-outcome", "--repo", "dappcore/core", "--pr", "291", "--result", "escalated", "--time", "2026-02-08T09:00:00Z"];
+    const first = memoryIo({ DATA_DIR: dataDir });
+    expect(await runCli(args, first)).toBe(0);
+    expect(first.err).toBe(
+      "pr-telemetry: resolution_hours left out: the journal has no observation or outcome of dappcore/core#291 up to 2026-02-08T09:00:00.000Z, so the PR's creation time is unknown; give --resolution-hours to record it\n",
+    );
+    const again = memoryIo({ DATA_DIR: dataDir });
+    expect(await runCli([...args, "--resolution-hours", "5", "--json"], again)).toBe(0);
+    expect(JSON.parse(again.out)).toMatchObject({ replaced: true, influxdb: "not configured" });
+    expect(again.err).toBe(
+      "pr-telemetry: replaced: a outcome with the same identity (repo=dappcore/core pr=291, time 2026-02-08T09:00:00.000Z) was already recorded; this write replaces its fields (InfluxDB merges fields, so one this write does not set keeps its earlier value). To record a second event, give it its own --time / time.\n",
+    );
+    expect(await outcomes()).toHaveLength(2);
+  });
 });

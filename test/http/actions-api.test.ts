@@ -2,7 +2,9 @@ import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { actionsApiHandler, MAX_BODY_BYTES } from "../../src/http/actions-api.js";
+import { readJournal } from "../../src/store/journal.js";
 import { makePoint } from "../../src/store/point.js";
+import { freePort } from "../helpers/influxd.js";
 import { allPoints, testRuntime } from "../actions/test-runtime.js";
 
 type TestRuntime = Awaited<ReturnType<typeof testRuntime>>;
@@ -22,7 +24,12 @@ async function serve(env: NodeJS.ProcessEnv): Promise<{ url: string; runtime: Te
   runtime = await testRuntime(env);
   const handler = actionsApiHandler(runtime);
   server = createServer(async (req, res) => {
-    if (!(await handler(req, res))) res.writeHead(418).end("next handler");
+    try {
+      if (!(await handler(req, res))) res.writeHead(418).end("next handler");
+    } catch {
+      // What Probot's server does with a handler that throws: 500, empty body.
+      if (!res.headersSent) res.writeHead(500).end();
+    }
   });
   await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, runtime };
@@ -122,7 +129,7 @@ describe("actionsApiHandler", () => {
       tags: { repo: "dappcore/core", pr: "315" },
       fields: { action: "wait", reason: "auto-merge enabled, checks passing", source: "api", actor: "core-orchestrator[bot]" },
     };
-    expect(res).toEqual({ status: 202, body: { recorded } });
+    expect(res).toEqual({ status: 202, body: { recorded, replaced: false } });
     // Read the journal without flushing anything: the line is there before the answer.
     expect(await allPoints(runtime)).toEqual([{ ...recorded, time: new Date(recorded.time) }]);
     expect(await runtime.attempts.get("dappcore/core", 315)).toEqual({ conflictAttempts: 0, reviewFixAttempts: 0 });
@@ -157,5 +164,77 @@ describe("actionsApiHandler", () => {
     await runtime.store.close();
     const res = await post(`${url}/api/actions`, action, TOKEN);
     expect(res).toEqual({ status: 503, body: { error: "not recorded: the journal is closed" } });
+  });
+
+  it("answers 400 naming the field for numbers and times that cannot be stored, and writes nothing", async () => {
+    const { url, runtime } = await serve({ ACTIONS_API_TOKEN: TOKEN });
+    const outcome = { repo: "a/b", pr: 1, result: "escalated" };
+    const inOneDay = new Date(Date.now() + 25 * 3_600_000).toISOString();
+    const cases: [string, unknown, string, string][] = [
+      ["/api/outcomes", { ...outcome, resolution_hours: 1e308 }, "resolution_hours", "resolution_hours must be at most 1000000 hours (about 114 years)"],
+      ["/api/outcomes", { ...outcome, resolution_hours: 1_000_001 }, "resolution_hours", "resolution_hours must be at most 1000000 hours (about 114 years)"],
+      ["/api/outcomes", { ...outcome, time: "9999-12-31T00:00:00Z" }, "time", "time is after 2262-04-11T23:47:16.854Z, the latest time InfluxDB can store"],
+      ["/api/outcomes", { ...outcome, time: "1677-09-21T00:12:43.145Z" }, "time", "time is before 1677-09-21T00:12:43.146Z, the earliest time InfluxDB can store"],
+      ["/api/actions", { ...action, time: "2262-04-11T23:47:16.855Z" }, "time", "time is after 2262-04-11T23:47:16.854Z, the latest time InfluxDB can store"],
+      ["/api/actions", { ...action, time: "2200-01-01T00:00:00Z" }, "time", "time is more than 24 hour(s) in the future"],
+      ["/api/actions", { ...action, time: inOneDay }, "time", "time is more than 24 hour(s) in the future"],
+      ["/api/actions", { ...action, time: "2026-01-01T00:00:00.0001Z" }, "time", "time is finer than a millisecond; times are stored with millisecond precision, so give at most 3 decimals of seconds"],
+    ];
+    for (const [path, body, field, error] of cases) {
+      const res = await post(`${url}${path}`, body, TOKEN);
+      expect({ body, status: res.status, field: res.body?.field, error: String(res.body?.error).slice(0, error.length) }).toEqual({ body, status: 400, field, error });
+    }
+    expect(await allPoints(runtime)).toEqual([]);
+    // Trailing zeros lose nothing.
+    expect((await post(`${url}/api/actions`, { ...action, time: "2026-01-01T00:00:00.000000Z" }, TOKEN)).status).toBe(202);
+  });
+
+  it("takes the limit for times in the future from MAX_FUTURE_HOURS", async () => {
+    const { url } = await serve({ ACTIONS_API_TOKEN: TOKEN, MAX_FUTURE_HOURS: "0" });
+    const soon = new Date(Date.now() + 3_600_000).toISOString();
+    const res = await post(`${url}/api/actions`, { ...action, time: soon }, TOKEN);
+    expect([res.status, res.body?.field, String(res.body?.error)]).toEqual([400, "time", expect.stringContaining("time is more than 0 hour(s) in the future")]);
+  });
+
+  it("says replaced: true when a point with the same identity is already in the journal", async () => {
+    const { url, runtime } = await serve({ ACTIONS_API_TOKEN: TOKEN });
+    const first = await post(`${url}/api/actions`, action, TOKEN);
+    const again = await post(`${url}/api/actions`, { ...action, action: "request_review_fix" }, TOKEN);
+    const otherPr = await post(`${url}/api/actions`, { ...action, pr: 316 }, TOKEN);
+    expect([first.body?.replaced, again.body?.replaced, otherPr.body?.replaced]).toEqual([false, true, false]);
+    expect(again.status).toBe(202);
+    expect(await allPoints(runtime)).toHaveLength(3);
+  });
+
+  it("records an outcome without resolution_hours while InfluxDB is down: 202, hours from the journal", async () => {
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const { url, runtime } = await serve({ ACTIONS_API_TOKEN: TOKEN, INFLUX_HOST: closed, INFLUX_DATABASE: "telemetry" });
+    await runtime.store.write([makePoint("pr_observation", new Date("2026-02-05T12:00:00Z"), { repo: "dappcore/core", pr: "291", author: "jules[bot]" }, { pr_age_hours: 3 })]);
+    const res = await post(`${url}/api/outcomes`, { repo: "dappcore/core", pr: 291, result: "escalated", time: "2026-02-08T09:00:00Z" }, TOKEN);
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({
+      recorded: { measurement: "outcome", time: "2026-02-08T09:00:00.000Z", tags: { repo: "dappcore/core", pr: "291" }, fields: { result: "escalated", resolution_hours: 72, source: "api" } },
+      replaced: false,
+    });
+    // Unknown PR: recorded without the field, and the answer says why.
+    const unknown = await post(`${url}/api/outcomes`, { repo: "dappcore/core", pr: 292, result: "escalated", time: "2026-02-08T09:00:00Z" }, TOKEN);
+    expect(unknown.status).toBe(202);
+    expect(unknown.body?.notes).toEqual([
+      "resolution_hours left out: the journal has no observation or outcome of dappcore/core#292 up to 2026-02-08T09:00:00.000Z, so the PR's creation time is unknown; give resolution_hours to record it",
+    ]);
+    const outcomes: unknown[] = [];
+    for await (const p of readJournal(runtime.config.journalDir, { measurements: ["outcome"] })) outcomes.push(p);
+    expect(outcomes).toHaveLength(2);
+  });
+
+  it("answers an unexpected failure with 500 and a JSON error, never an empty body", async () => {
+    const { url, runtime } = await serve({ ACTIONS_API_TOKEN: TOKEN });
+    Object.defineProperty(runtime.store, "journal", {
+      get() {
+        throw new Error("boom");
+      },
+    });
+    const res = await post(`${url}/api/actions`, action, TOKEN);
+    expect(res).toEqual({ status: 500, body: { error: "internal error (the point may not have been recorded; sending it again is harmless): boom" } });
   });
 });

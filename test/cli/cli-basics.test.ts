@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { memoryIo } from "../../src/cli/cli-io.js";
+import { loadConfig } from "../../src/config.js";
 import { runCli } from "../../src/cli/run-cli.js";
 import { withDotEnv } from "../../src/with-dot-env.js";
 import { ROOT } from "../helpers/app-process.js";
@@ -52,6 +53,17 @@ describe("the CLI reads .env as the app does", () => {
     await writeFile(join(dir, ".env"), "DATA_DIR=/from/dotenv\nGITHUB_TOKEN=from-dotenv\n");
     expect(withDotEnv({ DATA_DIR: "/from/env" }, dir)).toEqual({ DATA_DIR: "/from/env", GITHUB_TOKEN: "from-dotenv" });
     expect(withDotEnv({ A: "1" }, join(dir, "no-such-folder"))).toEqual({ A: "1" });
+  });
+
+  it(".env.example, copied to .env, is read as its comments say", async () => {
+    await copyFile(join(ROOT, ".env.example"), join(dir, ".env"));
+    const config = loadConfig(withDotEnv({}, dir));
+    expect({ debounceMs: config.debounceMs, sweep: config.sweepIntervalMinutes, host: config.server.host, dataDir: config.dataDir }).toEqual({
+      debounceMs: 2000,
+      sweep: 15,
+      host: "0.0.0.0",
+      dataDir: join(process.cwd(), "data"),
+    });
   });
 
   it("record-action run in a folder with a .env writes to the DATA_DIR it names, unless the environment names another", async () => {

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname, networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import nock from "nock";
@@ -121,6 +121,43 @@ describe("one app per DATA_DIR", () => {
     const restarted = await start({ githubHost: GITHUB, dataDir, env: ENV });
     expect(restarted.output.join("\n")).toContain(`took over the stale lock ${join(dataDir, "app.lock")}: its process (pid ${first.child.pid}) is gone`);
     expect(JSON.parse(await readFile(join(dataDir, "app.lock"), "utf8"))).toMatchObject({ pid: restarted.child.pid });
+  });
+});
+
+describe("the app reads .env as the CLI does", () => {
+  it("a variable set in the environment wins over the current directory's .env", async () => {
+    const dir = await tempDir();
+    const creds = appCredentials();
+    await writeFile(join(dir, ".env"), `DATA_DIR=${join(dir, "from-dotenv")}\nWEBHOOK_SECRET=from-dotenv\nSWEEP_INTERVAL_MINUTES=0\n`);
+    const port = await freePort();
+    const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "src/main.ts")], {
+      cwd: dir,
+      env: {
+        PATH: process.env["PATH"] ?? "/usr/bin:/bin",
+        HOME: dir,
+        NODE_ENV: "production",
+        APP_ID: String(creds.appId),
+        PRIVATE_KEY: creds.privateKey,
+        HOST: "127.0.0.1",
+        PORT: String(port),
+        GHE_HOST: GITHUB,
+        GHE_PROTOCOL: "http",
+        DATA_DIR: join(dir, "from-env"),
+      },
+      stdio: "ignore",
+    });
+    try {
+      const deadline = Date.now() + 25_000;
+      while (!(await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false))) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error("the app did not start");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // DATA_DIR came from the environment; WEBHOOK_SECRET (set only in .env) from the file.
+      expect(await readdir(join(dir, "from-env"))).toEqual(expect.arrayContaining(["app.lock", "journal"]));
+      await expect(readdir(join(dir, "from-dotenv"))).rejects.toMatchObject({ code: "ENOENT" });
+    } finally {
+      child.kill("SIGKILL");
+    }
   });
 });
 

@@ -6,6 +6,8 @@ import { pino } from "pino";
 import { ProbotOctokit } from "probot";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
+import { GitHubError } from "../../src/errors.js";
+import { fetchSnapshots, type GraphqlFn } from "../../src/github/fetch-snapshots.js";
 import { networkFailure } from "../../src/github/network-failure.js";
 import { RepoConfigCache } from "../../src/repo-config/repo-config-cache.js";
 import { openStore } from "../../src/store/open-store.js";
@@ -46,6 +48,16 @@ describe("a GitHub that cannot be reached is reported as a network error", () =>
     const error = await failureOf(() => octokitAt(`http://127.0.0.1:${port}/api/v3`).request("GET /app/installations"));
     expect(describeGitHubFailure(error)).toBe(
       `could not reach 127.0.0.1:${port} (ECONNREFUSED: a network error, the connection was refused or cut): check GHE_HOST, GHE_PROTOCOL and that the server is up`,
+    );
+  });
+
+  it("the app's snapshot fetch says so too, naming the pull request", async () => {
+    nock.enableNetConnect(/nonexistent\.invalid/);
+    const graphql = octokitAt("https://nonexistent.invalid/api/v3").graphql as GraphqlFn;
+    const error = await failureOf(() => fetchSnapshots(graphql, [{ owner: "acme", repo: "widgets", number: 7 }]));
+    expect(error).toBeInstanceOf(GitHubError);
+    expect((error as Error).message).toMatch(
+      /^could not reach nonexistent\.invalid \((ENOTFOUND|EAI_AGAIN): a network\/DNS error.*The snapshot of acme\/widgets#7 is fetched again on the next event or sweep\.$/,
     );
   });
 

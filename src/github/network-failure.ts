@@ -37,6 +37,15 @@ export function describeNetworkFailure(failure: NetworkFailure): string {
   return `${what}: a TLS error, its certificate is not trusted): for a GitHub Enterprise Server with its own CA set NODE_EXTRA_CA_CERTS to the CA file`;
 }
 
+/**
+ * Whether the failure is about the host rather than one request: its name does not resolve, it
+ * refuses connections, no route leads to it, or its certificate is not trusted. Every request to
+ * it fails the same way, whereas a reset or a timeout may be one request's bad luck.
+ */
+export function isHostUnreachable(failure: NetworkFailure): boolean {
+  return DNS.has(failure.code) || failure.code === "ECONNREFUSED" || UNREACHABLE.has(failure.code) || TLS.test(failure.code);
+}
+
 function isNetworkCode(code: string): boolean {
   return DNS.has(code) || REFUSED.has(code) || TIMEOUT.has(code) || UNREACHABLE.has(code) || TLS.test(code);
 }

@@ -1,7 +1,7 @@
 import type { Logger, ProbotOctokit } from "probot";
 import type { AttemptSource } from "../actions/attempt-counters.js";
 import { completeSnapshot } from "../github/fetch-snapshots.js";
-import { networkFailure } from "../github/network-failure.js";
+import { isHostUnreachable, networkFailure } from "../github/network-failure.js";
 import type { PullRequestSnapshot } from "../github/pr-snapshot.js";
 import { closeOutcome } from "../outcomes/close-outcome.js";
 import type { RepoConfigCache } from "../repo-config/repo-config-cache.js";
@@ -162,8 +162,8 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
       const configReader = batchedConfigReaders(state.target.octokit, repos, (rateLimit) => {
         state.rateLimit = rateLimit;
       });
-      // GitHub unreachable (DNS, refused, timeout): the target's other repositories would each
-      // wait out the same retries, so they fail at once with the same reason.
+      // GitHub unreachable (a name that does not resolve, a refused connection): the target's other
+      // repositories would each wait out the same retries, so they fail at once with the same reason.
       let unreachable: string | undefined;
       for (let i = 0; i < repos.length; i++) {
         const repo = repos[i]!;
@@ -225,7 +225,8 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
             break;
           }
           const reason = describeGitHubFailure(error);
-          if (networkFailure(error)) unreachable = reason;
+          const network = networkFailure(error);
+          if (network && isHostUnreachable(network)) unreachable = reason;
           log.warn({ repo, reason }, "sweep: repository failed; the others go on");
           summary.failures.push({ repo, reason });
           progress({ repo, status: "failed", reason });

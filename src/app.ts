@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { ApplicationFunction, Probot } from "probot";
 import { createAttemptCounters } from "./actions/attempt-counters.js";
-import { loadConfig } from "./config.js";
+import { checkServerConfig, loadConfig } from "./config.js";
 import { CommitPullRequests } from "./github/commit-pull-requests.js";
 import { registerHandlers } from "./handlers/register-handlers.js";
 import { scheduleDelivery } from "./handlers/observe-event.js";
@@ -41,6 +41,7 @@ export function createApp(options: AppOptions = {}): AppHandle {
 
   const appFn: ApplicationFunction = async (app: Probot, { addHandler }) => {
     const config = loadConfig(options.env ?? process.env);
+    checkServerConfig(config);
     const log = app.log.child({ name: "pr-telemetry" });
     for (const warning of config.warnings) log.warn(warning);
     const store = await openStore(config, log);

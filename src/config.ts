@@ -31,7 +31,18 @@ export interface Config {
   /** How far ahead of now a time given to record-action/record-outcome or the actions API may be. */
   maxFutureHours: number;
   github: GitHubConfig;
+  /** The app's HTTP server: where it listens and how deliveries are verified. */
+  server: ServerConfig;
   warnings: string[];
+}
+
+export interface ServerConfig {
+  /** NODE_ENV=production. */
+  production: boolean;
+  /** WEBHOOK_SECRET, when set (Probot falls back to its public `development` secret without it). */
+  webhookSecret: string | undefined;
+  /** HOST when set; otherwise 0.0.0.0 (every IPv4 interface), which a hosting platform's router can reach. */
+  host: string;
 }
 
 export type InfluxConfig =
@@ -126,6 +137,9 @@ const envSchema = z.object({
   GHE_HOST: optionalString,
   GHE_PROTOCOL: optionalString,
   HOME: optionalString,
+  NODE_ENV: optionalString,
+  WEBHOOK_SECRET: optionalString,
+  HOST: optionalString,
 });
 
 type EnvKey = keyof z.infer<typeof envSchema>;
@@ -169,8 +183,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       token: e.GITHUB_TOKEN,
       baseUrl: e.GHE_HOST ? `${e.GHE_PROTOCOL ?? "https"}://${e.GHE_HOST}/api/v3` : "https://api.github.com",
     },
+    server: {
+      production: e.NODE_ENV === "production",
+      webhookSecret: e.WEBHOOK_SECRET,
+      host: e.HOST?.trim() || DEFAULT_HOST,
+    },
     warnings,
   };
+}
+
+/**
+ * Where the server listens when HOST is unset: every IPv4 interface, as the README promises and
+ * as a hosting platform's router needs (Probot's own default, localhost, is unreachable from it).
+ */
+export const DEFAULT_HOST = "0.0.0.0";
+
+/** Probot's built-in webhook secret, used when WEBHOOK_SECRET is unset: public, so it verifies nothing. */
+const PROBOT_DEFAULT_SECRET = "development";
+
+/**
+ * What only the app's server needs on top of loadConfig (the CLI does not verify webhooks):
+ * in production a WEBHOOK_SECRET of its own, since without one Probot accepts any delivery signed
+ * with its public default secret. Throws ConfigError naming the variable.
+ */
+export function checkServerConfig(config: Config): void {
+  const { production, webhookSecret } = config.server;
+  if (!production) return;
+  if (webhookSecret === undefined) {
+    throw new ConfigError(
+      "WEBHOOK_SECRET is not set, and NODE_ENV=production: without it Probot accepts deliveries signed with its public default secret. Set WEBHOOK_SECRET to the secret on the GitHub App's settings page (the manifest flow writes it into .env)",
+    );
+  }
+  if (webhookSecret === PROBOT_DEFAULT_SECRET) {
+    throw new ConfigError(
+      `WEBHOOK_SECRET is "${PROBOT_DEFAULT_SECRET}", Probot's public default, and NODE_ENV=production: anyone could sign a delivery. Set a random secret both here and on the GitHub App's settings page`,
+    );
+  }
 }
 
 function readPrivateKeyFile(path: string | undefined): string | undefined {

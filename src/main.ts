@@ -1,15 +1,29 @@
 import { run, type Server } from "probot";
-import { createApp } from "./app.js";
+import { createApp, type AppHandle } from "./app.js";
+import { checkServerConfig, loadConfig } from "./config.js";
+import { lockDataDir, type DataDirLock } from "./data-dir-lock.js";
 import { ConfigError } from "./errors.js";
+import { withDotEnv } from "./with-dot-env.js";
 
 // `npm start`: Probot's own runner (it reads APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, PORT, HOST,
 // GHE_HOST... and, without credentials, serves the manifest flow that registers the app), plus
 // a graceful stop: GitHub does not redeliver failed deliveries, so what was acknowledged is
 // drained on SIGTERM/SIGINT before the process exits.
-const app = createApp();
+//
+// `.env` under the real environment (real variables win), for Probot and the app alike; HOST
+// defaults to every interface rather than Probot's localhost. The checks and the DATA_DIR lock
+// come before run(): nothing may listen, let alone accept a delivery, before they pass.
+let app: AppHandle;
 let server: Server;
+let lock: DataDirLock | undefined;
 try {
-  server = await run(app.appFn);
+  const env = withDotEnv(process.env);
+  app = createApp({ env });
+  const config = loadConfig(env);
+  checkServerConfig(config);
+  lock = await lockDataDir(config.dataDir, { onLost: (problem) => process.stderr.write(`pr-telemetry: ${problem}\n`) });
+  if (lock.tookOver) process.stderr.write(`pr-telemetry: ${lock.tookOver}\n`);
+  server = await run(app.appFn, { env: { ...env, HOST: config.server.host } });
 } catch (err) {
   const message = err instanceof ConfigError ? err.message : `pr-telemetry could not start: ${(err as Error).message}`;
   process.stderr.write(`${message}\n`);
@@ -27,6 +41,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       // Stop taking deliveries; a connection that lingers must not eat the drain's grace period.
       await Promise.race([server.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
       await app.shutdown();
+      await lock?.release();
       process.exit(0);
     })();
   });

@@ -1,3 +1,5 @@
+import { withDotEnv } from "../with-dot-env.js";
+
 /**
  * Where a command writes: results to stdout, diagnostics to stderr. Tests pass a recording
  * implementation; commands set exitCode for "done, but something failed" (exit 1).
@@ -12,12 +14,12 @@ export interface CliIo {
   exitCode?: number | undefined;
 }
 
-/** The real process's streams and environment. */
+/** The real process's streams, and its environment over the current directory's `.env` (as the app reads it). */
 export function processIo(): CliIo {
   return {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
-    env: process.env,
+    env: withDotEnv(process.env),
     isTTY: Boolean(process.stderr.isTTY),
     columns: process.stdout.columns,
   };

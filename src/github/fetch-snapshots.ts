@@ -1,4 +1,5 @@
 import { GitHubError } from "../errors.js";
+import { describeNetworkFailure, networkFailure } from "./network-failure.js";
 import type {
   PullRequestSnapshot,
   SnapshotCheckContext,
@@ -163,6 +164,9 @@ function graphqlFailure(failed: Array<{ error: GraphqlErrorEntry; keys: string[]
 }
 
 function httpFailure(error: unknown, keys: string[]): GitHubError {
+  // No answer at all (DNS, refused, timeout): octokit calls it a 500, but GitHub never saw it.
+  const network = networkFailure(error);
+  if (network) return new GitHubError(`${describeNetworkFailure(network)}. The snapshot of ${keys.join(", ")} is fetched again on the next event or sweep.`, keys, 0);
   const status = typeof (error as { status?: unknown })?.status === "number" ? (error as { status: number }).status : 0;
   // Only GitHub's message: a RequestError also carries the request, whose headers hold the token.
   const message = error instanceof Error ? error.message : String(error);

@@ -1,5 +1,6 @@
 import type { Logger } from "probot";
-import { DEFAULT_REPO_CONFIG, repoConfigSchema, type RepoConfig } from "./repo-config.js";
+import { formatRepoConfigProblems, parseRepoConfig } from "./parse-repo-config.js";
+import { DEFAULT_REPO_CONFIG, type RepoConfig } from "./repo-config.js";
 
 /** How long a failed read is remembered before it is tried again. */
 const FAILURE_TTL_MS = 30_000;
@@ -48,16 +49,13 @@ export class RepoConfigCache {
       this.#entries.set(repo, { value, expires: this.clock() + Math.min(this.ttlMs, FAILURE_TTL_MS) });
       return value;
     }
-    const parsed = repoConfigSchema.safeParse(raw ?? {});
-    let value: RepoConfig;
-    if (parsed.success) {
-      value = parsed.data;
-    } else {
+    const { config: value, problems } = parseRepoConfig(raw);
+    if (problems.length) {
+      // One warning per repository per read (a read happens once per TTL), naming every bad key.
       log.warn(
-        { repo, problems: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) },
-        ".github/pr-telemetry.yml is invalid and is ignored; fix the keys named here",
+        { repo, problems: problems.map((p) => `${p.key}: ${p.value} (expected ${p.expected})`) },
+        `.github/pr-telemetry.yml of ${repo}: ${formatRepoConfigProblems(problems)}; ${problems.length === 1 ? "this key is" : "these keys are"} ignored, the other keys apply`,
       );
-      value = DEFAULT_REPO_CONFIG;
     }
     this.#entries.set(repo, { value, expires: this.clock() + this.ttlMs });
     return value;

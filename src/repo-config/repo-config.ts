@@ -2,8 +2,8 @@ import { z } from "zod";
 
 /**
  * A repository's `.github/pr-telemetry.yml` (org-wide defaults come from the org's `.github`
- * repository, merged by Probot's context.config). Unknown keys are kept out; a bad value makes
- * the file count as absent with a logged reason, so a typo never stops capture.
+ * repository, merged by Probot's context.config). Checked key by key (parse-repo-config.ts): a bad
+ * or unknown key is left out with a logged reason and the others apply.
  */
 export const repoConfigSchema = z.object({
   /** false: record nothing for this repository. */

@@ -1,8 +1,13 @@
+import { describeNetworkFailure, networkFailure } from "../github/network-failure.js";
+
 /**
  * What went wrong with a GitHub call, in one line a user can act on. Only GitHub's status and
  * message are used: a RequestError also carries the request, whose headers hold the token.
  */
 export function describeGitHubFailure(error: unknown): string {
+  // Checked first: octokit reports a request that got no answer at all as a 500.
+  const network = networkFailure(error);
+  if (network) return describeNetworkFailure(network);
   const status = statusOf(error);
   const graphqlTypes = graphqlErrorTypes(error);
   if (graphqlTypes.includes("NOT_FOUND") || status === 404) {

@@ -1,5 +1,6 @@
 import type { ProbotOctokit } from "probot";
 import { parse } from "yaml";
+import { networkFailure } from "../github/network-failure.js";
 import { REPO_CONFIG_FILE } from "../repo-config/repo-config.js";
 import type { GraphqlRateLimit } from "./open-pull-requests-query.js";
 import { readRepoConfig, splitRepo } from "./read-repo-config.js";
@@ -79,7 +80,9 @@ export function batchedConfigReaders(
     let texts: Map<string, string | null>;
     try {
       texts = await batch;
-    } catch {
+    } catch (error) {
+      // GitHub unreachable: Probot's reader would wait out the same retries to fail the same way.
+      if (networkFailure(error)) throw error;
       return readRepoConfig(octokit, repo);
     }
     const own = texts.get(repo.toLowerCase());

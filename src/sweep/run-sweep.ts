@@ -1,6 +1,7 @@
 import type { Logger, ProbotOctokit } from "probot";
 import type { AttemptSource } from "../actions/attempt-counters.js";
 import { completeSnapshot } from "../github/fetch-snapshots.js";
+import { isHostUnreachable, networkFailure } from "../github/network-failure.js";
 import type { PullRequestSnapshot } from "../github/pr-snapshot.js";
 import { closeOutcome } from "../outcomes/close-outcome.js";
 import type { RepoConfigCache } from "../repo-config/repo-config-cache.js";
@@ -161,8 +162,16 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
       const configReader = batchedConfigReaders(state.target.octokit, repos, (rateLimit) => {
         state.rateLimit = rateLimit;
       });
+      // GitHub unreachable (a name that does not resolve, a refused connection): the target's other
+      // repositories would each wait out the same retries, so they fail at once with the same reason.
+      let unreachable: string | undefined;
       for (let i = 0; i < repos.length; i++) {
         const repo = repos[i]!;
+        if (unreachable) {
+          summary.failures.push({ repo, reason: unreachable });
+          progress({ repo, status: "failed", reason: unreachable });
+          continue;
+        }
         if (options.signal?.aborted) {
           stops.push("shutting down");
           break;
@@ -177,7 +186,20 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
           break;
         }
         try {
-          const config = await options.repoConfigs.get(repo, configReader(repo), log);
+          // The config cache falls back to defaults when a read fails; a network failure must not
+          // be hidden that way here, since the repository's pages would fail the same way.
+          let readFailure: unknown;
+          const read = configReader(repo);
+          const config = await options.repoConfigs.get(
+            repo,
+            () =>
+              read().catch((error: unknown) => {
+                if (networkFailure(error)) readFailure = error;
+                throw error;
+              }),
+            log,
+          );
+          if (readFailure) throw readFailure;
           const stored = index?.get(repoKey(repo));
           const remembered = options.lastSweptAt?.get(repoKey(repo));
           const last = latest(stored?.lastSweptAt, remembered);
@@ -203,6 +225,8 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
             break;
           }
           const reason = describeGitHubFailure(error);
+          const network = networkFailure(error);
+          if (network && isHostUnreachable(network)) unreachable = reason;
           log.warn({ repo, reason }, "sweep: repository failed; the others go on");
           summary.failures.push({ repo, reason });
           progress({ repo, status: "failed", reason });
@@ -267,7 +291,8 @@ async function sweepRepo(
     try {
       page = await call<OpenPullRequestsPage>(OPEN_PULL_REQUESTS_QUERY, { owner, name, first: pageSize, after });
     } catch (error) {
-      if (statusOf(error) >= 500 && pageSize > MIN_PAGE_SIZE) {
+      // A network failure is not GitHub timing out a big query: smaller pages would not help.
+      if (statusOf(error) >= 500 && pageSize > MIN_PAGE_SIZE && !networkFailure(error)) {
         pageSize = Math.max(MIN_PAGE_SIZE, Math.floor(pageSize / 2));
         options.log.warn({ repo, pageSize }, "sweep: GitHub failed a page; asking again with smaller pages");
         continue;

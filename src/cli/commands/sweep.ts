@@ -1,10 +1,11 @@
 import type { Logger, ProbotOctokit } from "probot";
 import { createAttemptCounters, type AttemptSource } from "../../actions/attempt-counters.js";
 import { loadConfig } from "../../config.js";
-import { InputError } from "../../errors.js";
+import { GitHubError, InputError } from "../../errors.js";
 import { cliGitHub } from "../../github/github-auth.js";
 import { RepoConfigCache } from "../../repo-config/repo-config-cache.js";
 import { openStore } from "../../store/open-store.js";
+import { describeGitHubFailure } from "../../sweep/github-failure.js";
 import { installationTargets } from "../../sweep/installation-targets.js";
 import { runSweep, type SweepProgress, type SweepTarget } from "../../sweep/run-sweep.js";
 import { formatSweepSummary, type SweepFailure } from "../../sweep/sweep-summary.js";
@@ -82,7 +83,12 @@ async function sweepHandler(args: SweepArgs, io: CliIo, deps: SweepCommandDeps):
     }
     targets = [{ name: "GITHUB_TOKEN", octokit: await github.probot.auth(), repos }];
   } else {
-    const found = await installationTargets((id) => github.probot.auth(id), log, { installationId: args.installation, repos });
+    let found: Awaited<ReturnType<typeof installationTargets>>;
+    try {
+      found = await installationTargets((id) => github.probot.auth(id), log, { installationId: args.installation, repos });
+    } catch (error) {
+      throw new GitHubError(`could not list the app's installations: ${describeGitHubFailure(error)}`);
+    }
     targets = found.targets;
     setupRequests = found.requests;
     setupFailures = found.failures;

@@ -2,18 +2,22 @@ import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { registerClosed } from "../../src/handlers/closed.js";
 import type { Probot } from "probot";
-import { allPoints, example, nockInstallationToken, seedRepoConfig, testProbot, testRuntime } from "../actions/test-runtime.js";
+import type { DeliveryLog } from "../../src/pipeline/delivery-log.js";
+import { allPoints, example, nockInstallationToken, seedRepoConfig, testDeliveries, testProbot, testRuntime } from "../actions/test-runtime.js";
 
 type TestRuntime = Awaited<ReturnType<typeof testRuntime>>;
 let runtime: TestRuntime;
 let probot: Probot;
+let deliveries: DeliveryLog;
 
 beforeEach(async () => {
   runtime = await testRuntime();
   probot = testProbot();
-  registerClosed(probot, runtime);
+  deliveries = await testDeliveries(runtime);
+  registerClosed(probot, runtime, deliveries);
 });
 afterEach(async () => {
+  await deliveries.close();
   await runtime.cleanup();
 });
 
@@ -78,7 +82,7 @@ describe("registerClosed", () => {
   it("writes nothing new when the close is redelivered after a restart", async () => {
     await probot.receive({ id: "d-1", name: "pull_request", payload: closedPayload() });
     const restarted = testProbot(); // a new process: nothing in memory, the same journal
-    registerClosed(restarted, runtime);
+    registerClosed(restarted, runtime, deliveries);
     await restarted.receive({ id: "d-1", name: "pull_request", payload: closedPayload() });
     expect(await allPoints(runtime)).toHaveLength(1);
   });

@@ -3,7 +3,8 @@ import type { Probot } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { inferredTime } from "../../src/actions/inferred-time.js";
 import { registerInferredActions } from "../../src/handlers/inferred-actions.js";
-import { allPoints, example, nockInstallationToken, seedRepoConfig, testProbot, testRuntime } from "../actions/test-runtime.js";
+import type { DeliveryLog } from "../../src/pipeline/delivery-log.js";
+import { allPoints, example, nockInstallationToken, seedRepoConfig, testDeliveries, testProbot, testRuntime } from "../actions/test-runtime.js";
 
 type TestRuntime = Awaited<ReturnType<typeof testRuntime>>;
 let runtime: TestRuntime;
@@ -12,12 +13,16 @@ let probot: Probot;
 const REPO = "Codertocat/Hello-World";
 const ORCHESTRATOR = "core-orchestrator[bot]";
 
+let deliveries: DeliveryLog;
+
 beforeEach(async () => {
   runtime = await testRuntime({ ORCHESTRATOR_LOGINS: `someone-else, ${ORCHESTRATOR}` });
   probot = testProbot();
-  registerInferredActions(probot, runtime);
+  deliveries = await testDeliveries(runtime);
+  registerInferredActions(probot, runtime, deliveries);
 });
 afterEach(async () => {
+  await deliveries.close();
   await runtime.cleanup();
 });
 

@@ -9,8 +9,8 @@ import { parsePointLine, serializePoint } from "../store/journal-line.js";
 import type { Point } from "../store/point.js";
 import { contextGitHub, holdWhileWaiting, type HeldGitHub, type ResumeHeld } from "./hold-while-waiting.js";
 
-/** How far back a restarted app remembers closes it recorded. */
-const REDELIVERY_DAYS = 3;
+/** How far back a restarted app remembers the closes and inferred actions it recorded. */
+export const REDELIVERY_DAYS = 3;
 
 /**
  * Writes the `outcome` of a closed PR (success when merged, closed otherwise). The point's time
@@ -26,12 +26,18 @@ const REDELIVERY_DAYS = 3;
  * a repository that disabled itself must get no points. Returns how a held outcome is resumed at
  * the next start (src/app.ts).
  */
-export function registerClosed(app: Pick<Probot, "on">, runtime: Runtime, deliveries: Pick<DeliveryLog, "hold" | "done">): ResumeHeld {
+export function registerClosed(
+  app: Pick<Probot, "on">,
+  runtime: Runtime,
+  deliveries: Pick<DeliveryLog, "hold" | "done">,
+  /** The journal's recent points (read once for several handlers); read here when not given. */
+  journalRecent: Promise<Point[]> = recentJournalOutcomes(runtime.config.journalDir, REDELIVERY_DAYS),
+): ResumeHeld {
   const recent = new RecentPoints();
   // A redelivered close after a restart must not add a journal line either: remember the recent
   // outcomes already in the journal (read in the background at start; a close waits for it).
-  const seeded = recentJournalOutcomes(runtime.config.journalDir, REDELIVERY_DAYS)
-    .then((points) => void recent.claim(points))
+  const seeded = journalRecent
+    .then((points) => void recent.claim(points.filter((p) => p.measurement === "outcome")))
     .catch((err: Error) => runtime.log.warn({ err: err.message }, "could not read recent outcomes from the journal; a redelivered close may add a duplicate line"));
 
   /** Writes the outcome unless the repository disabled itself. */

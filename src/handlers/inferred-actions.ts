@@ -10,6 +10,8 @@ import type { DeliveryLog } from "../pipeline/delivery-log.js";
 import type { RepoConfig } from "../repo-config/repo-config.js";
 import type { Runtime } from "../runtime.js";
 import type { Point } from "../store/point.js";
+import { recentJournalPoints } from "../outcomes/recent-outcomes.js";
+import { REDELIVERY_DAYS } from "./closed.js";
 import { contextGitHub, holdWhileWaiting, type HeldGitHub, type ResumeHeld } from "./hold-while-waiting.js";
 
 type InferredContext = Context<
@@ -57,15 +59,27 @@ interface ActionClue {
  * the outcome is (see closed.ts for why it is held rather than written and withdrawn): a crash
  * while GitHub is slow loses no action. Returns how a held action is resumed at the next start.
  */
-export function registerInferredActions(app: Pick<Probot, "on">, runtime: Runtime, deliveries: Pick<DeliveryLog, "hold" | "done">): ResumeHeld {
+export function registerInferredActions(
+  app: Pick<Probot, "on">,
+  runtime: Runtime,
+  deliveries: Pick<DeliveryLog, "hold" | "done">,
+  /** The journal's recent points (read once for several handlers); read here when not given. */
+  journalRecent: Promise<Point[]> = recentJournalPoints(runtime.config.journalDir, REDELIVERY_DAYS, ["action_taken"]),
+): ResumeHeld {
   const recent = new RecentPoints();
   const envLogins = new Set(runtime.config.orchestratorLogins.map((l) => l.toLowerCase()));
+  // An action written just before a crash (its held record not yet marked done), or redelivered
+  // after a restart, must not add a journal line: remember the journal's recent actions.
+  const seeded = journalRecent
+    .then((points) => void recent.claim(points.filter((p) => p.measurement === "action_taken")))
+    .catch((err: Error) => runtime.log.warn({ err: err.message }, "could not read recent actions from the journal; a redelivered action may add a duplicate line"));
 
   /** Writes the action the clue stands for, if the settings and the commit say there is one. */
   const produce = async (clue: ActionClue, github: HeldGitHub, settings?: RepoConfig): Promise<void> => {
     settings ??= runtime.repoConfigs.cached(clue.repo) ?? (await runtime.repoConfigs.get(clue.repo, github.readConfig, github.log));
     const point = await actionOf(clue, settings, envLogins, github);
     if (!point) return;
+    await seeded;
     const written = await writePoints(runtime, [point], recent);
     if (written.length > 0) {
       github.log.info({ repo: clue.repo, pr: clue.pr, action: point.fields.action, actor: clue.sender }, "recorded an inferred orchestrator action");

@@ -2,7 +2,8 @@ import type { Probot } from "probot";
 import type { Capture } from "../pipeline/capture.js";
 import type { Runtime } from "../runtime.js";
 import { registerChecks } from "./checks.js";
-import { registerClosed } from "./closed.js";
+import { recentJournalPoints } from "../outcomes/recent-outcomes.js";
+import { REDELIVERY_DAYS, registerClosed } from "./closed.js";
 import { EventHooks } from "./event-hooks.js";
 import type { HeldResumers } from "./hold-while-waiting.js";
 import { registerInferredActions } from "./inferred-actions.js";
@@ -20,8 +21,10 @@ export function registerHandlers(app: Pick<Probot, "on">, runtime: Runtime, capt
   registerPullRequest(hooks, runtime, capture); // pull_request.*
   registerReview(hooks, runtime, capture); // pull_request_review.*, pull_request_review_thread.*
   registerChecks(hooks, runtime, capture); // check_suite.completed, check_run.*, status
-  const outcome = registerClosed(hooks, runtime, capture.deliveries); // pull_request.closed → outcome
-  const action = registerInferredActions(hooks, runtime, capture.deliveries); // orchestrators' issue_comment.created and pull_request.* → action_taken
+  // What a redelivery (or a held record resumed at start) must not write twice: one read of the journal for both.
+  const journalRecent = recentJournalPoints(runtime.config.journalDir, REDELIVERY_DAYS, ["outcome", "action_taken"]);
+  const outcome = registerClosed(hooks, runtime, capture.deliveries, journalRecent); // pull_request.closed → outcome
+  const action = registerInferredActions(hooks, runtime, capture.deliveries, journalRecent); // orchestrators' issue_comment.created and pull_request.* → action_taken
   hooks.attach(app);
   return { outcome, action };
 }

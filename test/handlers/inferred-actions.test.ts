@@ -266,5 +266,11 @@ describe("registerInferredActions while GitHub is slow to give the repository's 
     answer();
     await receiving;
     expect(await allPoints(runtime)).toHaveLength(1);
+
+    // Had that process died after the write but before the done mark, the start after it resumes
+    // the record again: the journal's recent actions tell it the action is already there.
+    const again = registerInferredActions(testProbot(), { ...runtime, repoConfigs: new RepoConfigCache(60_000) }, deliveries);
+    await again(held[0]!, { readConfig: async () => settings, getCommit: () => Promise.reject(new Error("not asked")), log: silent });
+    expect(await allPoints(runtime)).toHaveLength(1);
   });
 });

@@ -56,4 +56,29 @@ describe("a close answered before GitHub answered the app, then kill -9", () => 
     expect(actions).toHaveLength(1);
     expect(actions[0]!.fields).toMatchObject({ action: "merge", source: "inferred", actor: ORCHESTRATOR, delivery_id: closed.id });
   }, 90_000);
+
+  it("writes nothing after the restart for a repository whose pr-telemetry.yml says enabled: false", async () => {
+    const m = e.gh.model;
+    const repo = m.addRepo("acme/slow-disabled");
+    m.setFile(repo, ".github/pr-telemetry.yml", "enabled: false\n");
+    const pr = m.openPullRequest(repo, { author: "dev" });
+    m.merge(pr, ORCHESTRATOR);
+    const closed = e.payloads.pullRequest(pr, "closed", { sender: m.user(ORCHESTRATOR) });
+
+    const slow = e.gh.faults.add({ kind: "slow", delayMs: 12_000, times: Infinity });
+    const [answer] = await e.deliver(closed);
+    expect(answer!.status).toBe(202);
+    await e.app.kill9();
+    expect(slow.hits).toBeGreaterThan(0);
+
+    e.gh.faults.clear();
+    const restartedAt = Date.now();
+    await e.restart();
+    // The restart reads the settings for what it resumes, then writes nothing.
+    for (let i = 0; i < 100 && e.gh.requests.count(/contents/, restartedAt) === 0; i++) await sleep(100);
+    expect(e.gh.requests.count(/contents/, restartedAt)).toBeGreaterThan(0);
+    await sleep(1000);
+    await e.waitIdle();
+    expect((await e.points()).filter((p) => p.tags["repo"] === repo.fullName)).toEqual([]);
+  }, 90_000);
 });

@@ -211,6 +211,22 @@ describe("fetchSnapshots", () => {
     expect(dropped).toEqual([["dappcore/core#3000000000", "Variable $p0 of type Int! was provided invalid value"]]);
   });
 
+  it("a transport failure while asking the refused PR alone still fails the request (the caller retries it, as any 502)", async () => {
+    const targets = [core(315), php(307)];
+    const { query, variables } = buildSnapshotQuery(targets);
+    const forbidden = { type: "FORBIDDEN", path: ["r0", "p0"], locations: [{ line: 3, column: 5 }], message: "Resource not accessible by integration" };
+    expectQuery(query, variables).reply(200, { data: { r0: { p0: null }, r1: { p1: loadSnapshot("pr-conflicting") } }, errors: [forbidden] });
+    const alone = buildSnapshotQuery([core(315)]);
+    expectQuery(alone.query, alone.variables).reply(502, { message: "Server Error" });
+    const dropped: string[] = [];
+
+    const error = (await fetchSnapshots(graphql, targets, (key) => dropped.push(key)).catch((e: unknown) => e)) as GitHubError;
+
+    expect(error).toBeInstanceOf(GitHubError);
+    expect(error.status).toBe(502);
+    expect(dropped).toEqual([]);
+  });
+
   it("throws naming every PR of the query when an error has no path (e.g. the node limit)", async () => {
     const targets = [core(1), core(2)];
     const { query, variables } = buildSnapshotQuery(targets);

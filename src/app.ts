@@ -3,12 +3,13 @@ import type { ApplicationFunction, Probot } from "probot";
 import { createAttemptCounters } from "./actions/attempt-counters.js";
 import { checkServerConfig, loadConfig } from "./config.js";
 import { CommitPullRequests } from "./github/commit-pull-requests.js";
+import { heldGitHub, type HeldResumers } from "./handlers/hold-while-waiting.js";
 import { registerHandlers } from "./handlers/register-handlers.js";
 import { scheduleDelivery } from "./handlers/observe-event.js";
 import { actionsApiHandler } from "./http/actions-api.js";
 import { healthHandler } from "./http/health.js";
 import type { Capture } from "./pipeline/capture.js";
-import { DeliveryLog } from "./pipeline/delivery-log.js";
+import { DeliveryLog, type HeldRecord } from "./pipeline/delivery-log.js";
 import { githubSnapshots } from "./pipeline/github-snapshots.js";
 import { Observer, type SnapshotFunctions } from "./pipeline/observer.js";
 import { TaskSet } from "./pipeline/task-set.js";
@@ -67,7 +68,7 @@ export function createApp(options: AppOptions = {}): AppHandle {
     const capture: Capture = { observer, deliveries, tasks: new TaskSet(log), commitPrs: new CommitPullRequests() };
     state = { runtime, capture };
 
-    registerHandlers(app, runtime, capture);
+    const resumers = registerHandlers(app, runtime, capture);
     sweeper = startSweepScheduler(app, runtime);
     addHandler(healthHandler(() => healthReport(runtime, capture)));
     addHandler(actionsApiHandler(runtime));
@@ -80,6 +81,11 @@ export function createApp(options: AppOptions = {}): AppHandle {
     if (unfinished.length > 0) {
       log.warn({ deliveries: unfinished.length }, "observing deliveries acknowledged before the last stop but never observed");
       recover(app, runtime, capture, unfinished);
+    }
+    const held = deliveries.heldRecords();
+    if (held.length > 0) {
+      log.warn({ held: held.length }, "writing the outcomes and inferred actions of deliveries acknowledged before the last stop but never written");
+      resumeHeld(app, runtime, capture, resumers, held);
     }
   };
 
@@ -120,6 +126,26 @@ async function healthReport(runtime: Runtime, capture: Capture) {
     observationsFailed: capture.observer.observationsFailed,
     uptimeSeconds: Math.round(process.uptime()),
   };
+}
+
+/**
+ * Produces what deliveries held while waiting on GitHub (outcomes, inferred actions) and were
+ * not done when the process last died; each is marked done once written (or not wanted).
+ */
+function resumeHeld(app: Probot, runtime: Runtime, capture: Capture, resumers: HeldResumers, records: HeldRecord[]): void {
+  for (const record of records) {
+    capture.tasks.run(
+      async () => {
+        if (record.installationId !== undefined) {
+          const octokit = await app.auth(record.installationId);
+          await resumers[record.kind](record, heldGitHub(octokit, record.owner, record.repo, runtime.log.child({ delivery: record.id })));
+        }
+        capture.deliveries.done([record.id]);
+      },
+      { delivery: record.id, repo: `${record.owner}/${record.repo}`, kind: record.kind },
+      "could not write a held outcome or action (it is tried again at the next start; the sweep records a missed outcome)",
+    );
+  }
 }
 
 /** Re-observes deliveries that were acknowledged but not observed when the process last died. */

@@ -11,6 +11,7 @@ import { CHECK_CONTEXTS_PAGE_QUERY } from "./queries/check-contexts-page.js";
 import { OPINIONATED_REVIEWS_PAGE_QUERY } from "./queries/opinionated-reviews-page.js";
 import { buildSnapshotQuery } from "./queries/pull-request-snapshot.js";
 import { REVIEW_THREADS_PAGE_QUERY } from "./queries/review-threads-page.js";
+import { describeGraphqlErrors, splitAliasedAnswer, type GraphqlErrorEntry } from "./split-aliased-answer.js";
 
 /** One pull request to snapshot. */
 export interface SnapshotTarget {
@@ -33,19 +34,27 @@ export function snapshotKey(t: SnapshotTarget): string {
   return `${t.owner}/${t.repo}#${t.number}`;
 }
 
+/** Told about a pull request GitHub refused even when asked alone: its key, and GitHub's words. */
+export type OnDropped = (key: string, reason: string) => void;
+
 /**
  * Snapshots of many pull requests, with as few requests as possible: one aliased query per
  * `MAX_TARGETS_PER_QUERY` targets, plus a follow-up page query only for a connection (check
  * contexts, review threads, opinionated reviews) longer than one page, so counts are complete.
  *
- * The map has one entry per target key; `null` means GitHub answered NOT_FOUND for that pull
- * request or its repository (deleted, transferred, or the installation lost access). Any other
- * failure (HTTP error after Probot's retry/throttling plugins gave up, FORBIDDEN, a node limit)
+ * The map has one entry per target key. One pull request GitHub refuses inside the aliased query
+ * (NOT_FOUND: a number it rejects, a PR deleted or transferred, a repository renamed; FORBIDDEN;
+ * an error in one of its follow-up pages) does not sink the others: GitHub's partial `data` gives
+ * theirs, and the refused one is asked again alone, once (a PR created a moment ago can be
+ * NOT_FOUND for a moment). If it fails again it maps to `null` and `onDropped` is told its key and
+ * GitHub's message; the caller must not ask again forever. A failure of the whole request (HTTP
+ * error after Probot's retry/throttling plugins gave up, a rate limit, the node limit) still
  * throws a `GitHubError` naming the pull requests; retrying is left to those plugins and the caller.
  */
 export async function fetchSnapshots(
   graphql: GraphqlFn,
   targets: SnapshotTarget[],
+  onDropped?: OnDropped,
 ): Promise<Map<string, PullRequestSnapshot | null>> {
   // Same PR asked twice (or with another casing of owner/repo): fetched once, answered under each key.
   const byIdentity = new Map<string, SnapshotTarget[]>();
@@ -58,8 +67,11 @@ export async function fetchSnapshots(
   const result = new Map<string, PullRequestSnapshot | null>();
   for (let i = 0; i < distinct.length; i += MAX_TARGETS_PER_QUERY) {
     const chunk = distinct.slice(i, i + MAX_TARGETS_PER_QUERY);
-    const fetched = await fetchChunk(graphql, chunk);
-    for (const [target, snapshot] of fetched) {
+    for (const [target, first] of await fetchChunk(graphql, chunk)) {
+      let fetched = first;
+      if (!fetched.ok) fetched = (await fetchChunk(graphql, [target]))[0]![1];
+      if (!fetched.ok) onDropped?.(snapshotKey(target), fetched.reason);
+      const snapshot = fetched.ok ? fetched.snapshot : null;
       for (const same of byIdentity.get(snapshotKey(target).toLowerCase()) ?? []) {
         result.set(snapshotKey(same), snapshot);
       }
@@ -73,42 +85,36 @@ interface GraphqlAnswer {
   errors: GraphqlErrorEntry[];
 }
 
-interface GraphqlErrorEntry {
-  type?: string;
-  message?: string;
-  path?: Array<string | number>;
-}
+/** One target's answer within a query: its snapshot (null: none), or why GitHub refused it. */
+type TargetFetch = { ok: true; snapshot: PullRequestSnapshot | null } | { ok: false; reason: string };
 
-async function fetchChunk(
-  graphql: GraphqlFn,
-  chunk: SnapshotTarget[],
-): Promise<Array<[SnapshotTarget, PullRequestSnapshot | null]>> {
+/** A failure of the request itself (HTTP, network): it concerns every target of the query. */
+class TransportFailure extends GitHubError {}
+
+async function fetchChunk(graphql: GraphqlFn, chunk: SnapshotTarget[]): Promise<Array<[SnapshotTarget, TargetFetch]>> {
   const { query, variables, aliases } = buildSnapshotQuery(chunk);
   const keys = chunk.map(snapshotKey);
   const answer = await callGraphql(graphql, query, variables, keys);
+  const { results, unattributed } = splitAliasedAnswer(answer, aliases);
+  if (unattributed.length > 0) throw graphqlFailure(unattributed.map((error) => ({ error, keys })));
 
-  // A GraphQL error's path names the alias it hit: ["r0"] (repository) or ["r0", "p3", ...].
-  const failed: Array<{ error: GraphqlErrorEntry; keys: string[] }> = [];
-  const notFound = new Set<string>();
-  for (const error of answer.errors) {
-    const [repoAlias, prAlias] = error.path ?? [];
-    const hit = aliases.filter(
-      (a) => a.repoAlias === repoAlias && (prAlias === undefined || a.prAlias === prAlias),
-    );
-    if (error.type === "NOT_FOUND" && hit.length > 0 && (error.path?.length ?? 0) <= 2) {
-      for (const a of hit) notFound.add(snapshotKey(a.target));
-    } else {
-      failed.push({ error, keys: hit.length > 0 ? hit.map((a) => snapshotKey(a.target)) : keys });
-    }
-  }
-  if (failed.length > 0) throw graphqlFailure(failed);
-
-  const out: Array<[SnapshotTarget, PullRequestSnapshot | null]> = [];
+  // Asked again together: fewer targets than this query, since an error hit at least one alias.
+  const unanswered = aliases.filter((a) => "unanswered" in results.get(a)!);
+  const again = new Map(unanswered.length > 0 ? await fetchChunk(graphql, unanswered.map((a) => a.target)) : []);
+  const out: Array<[SnapshotTarget, TargetFetch]> = [];
   for (const a of aliases) {
-    const repo = answer.data?.[a.repoAlias] as Record<string, unknown> | null | undefined;
-    const snapshot = (repo?.[a.prAlias] ?? null) as PullRequestSnapshot | null;
-    const key = snapshotKey(a.target);
-    out.push([a.target, snapshot && !notFound.has(key) ? await completeSnapshot(graphql, snapshot, key) : null]);
+    const r = results.get(a)!;
+    if (!r.ok) {
+      out.push([a.target, "errors" in r ? { ok: false, reason: withHints(r.errors) } : again.get(a.target)!]);
+      continue;
+    }
+    const snapshot = r.value as PullRequestSnapshot | null;
+    try {
+      out.push([a.target, { ok: true, snapshot: snapshot && (await completeSnapshot(graphql, snapshot, snapshotKey(a.target))) }]);
+    } catch (err) {
+      if (err instanceof TransportFailure) throw err;
+      out.push([a.target, { ok: false, reason: (err as Error).message }]);
+    }
   }
   return out;
 }
@@ -149,6 +155,12 @@ const GRAPHQL_HINTS: Record<string, string> = {
   MAX_NODE_LIMIT_EXCEEDED: "the query asks for too many nodes: lower MAX_TARGETS_PER_QUERY",
 };
 
+/** GitHub's messages, and what to do about the error types we know. */
+function withHints(errors: GraphqlErrorEntry[]): string {
+  const hints = [...new Set(errors.flatMap((e) => (e.type && GRAPHQL_HINTS[e.type] ? [GRAPHQL_HINTS[e.type]] : [])))];
+  return hints.length > 0 ? `${describeGraphqlErrors(errors)} (${hints.join("; ")})` : describeGraphqlErrors(errors);
+}
+
 function graphqlFailure(failed: Array<{ error: GraphqlErrorEntry; keys: string[] }>): GitHubError {
   const keys = [...new Set(failed.flatMap((f) => f.keys))];
   const types = [...new Set(failed.map((f) => f.error.type ?? "UNKNOWN_ERROR"))];
@@ -163,10 +175,10 @@ function graphqlFailure(failed: Array<{ error: GraphqlErrorEntry; keys: string[]
   );
 }
 
-function httpFailure(error: unknown, keys: string[]): GitHubError {
+function httpFailure(error: unknown, keys: string[]): TransportFailure {
   // No answer at all (DNS, refused, timeout): octokit calls it a 500, but GitHub never saw it.
   const network = networkFailure(error);
-  if (network) return new GitHubError(`${describeNetworkFailure(network)}. The snapshot of ${keys.join(", ")} is fetched again on the next event or sweep.`, keys, 0);
+  if (network) return new TransportFailure(`${describeNetworkFailure(network)}. The snapshot of ${keys.join(", ")} is fetched again on the next event or sweep.`, keys, 0);
   const status = typeof (error as { status?: unknown })?.status === "number" ? (error as { status: number }).status : 0;
   // Only GitHub's message: a RequestError also carries the request, whose headers hold the token.
   const message = error instanceof Error ? error.message : String(error);
@@ -178,7 +190,7 @@ function httpFailure(error: unknown, keys: string[]): GitHubError {
         : status >= 500
           ? "GitHub is failing (Probot already retried); the snapshot is fetched again on the next event or sweep"
           : "see GitHub's message";
-  return new GitHubError(
+  return new TransportFailure(
     `GitHub answered ${status ? `HTTP ${status}` : "with a failure"} to the snapshot query for ${keys.join(", ")}: ${message}. Next: ${next}.`,
     keys,
     status,

@@ -6,8 +6,13 @@ import { isBaseMerge } from "../actions/is-base-merge.js";
 import { RecentPoints } from "../actions/recent-points.js";
 import { clipText } from "../actions/record-input.js";
 import { writePoints } from "../actions/write-points.js";
-import { REPO_CONFIG_FILE, type RepoConfig } from "../repo-config/repo-config.js";
+import type { DeliveryLog } from "../pipeline/delivery-log.js";
+import type { RepoConfig } from "../repo-config/repo-config.js";
 import type { Runtime } from "../runtime.js";
+import type { Point } from "../store/point.js";
+import { recentJournalPoints } from "../outcomes/recent-outcomes.js";
+import { REDELIVERY_DAYS } from "./closed.js";
+import { contextGitHub, holdWhileWaiting, type HeldGitHub, type ResumeHeld } from "./hold-while-waiting.js";
 
 type InferredContext = Context<
   | "issue_comment.created"
@@ -18,15 +23,28 @@ type InferredContext = Context<
   | "pull_request.labeled"
 >;
 
-/** What one event says the orchestrator did. */
-interface Inferred {
+/**
+ * What one event says an orchestrator may have done, before the repository's settings are known
+ * (they name more orchestrators and the comment patterns) or the pushed commit is read. JSON-safe:
+ * it is what the delivery log holds while those are read from GitHub.
+ */
+interface ActionClue {
+  /** owner/name */
+  repo: string;
   pr: number;
+  sender: string;
+  deliveryId: string;
+  /** The action, unless it depends on the settings (a comment) */
   action: string;
   reason?: string | undefined;
   /** GitHub's time of the event (ISO), so a redelivery writes the same point. */
   time: string;
   /** Tells apart actions of one PR in one second (see inferredTime). */
   discriminator: string;
+  /** A comment's body, classified by the repository's `action_patterns`. */
+  comment?: string | undefined;
+  /** A push: an action only if the pushed commit merges the base into the head (read from GitHub). */
+  push?: { before: string; after: string; base: { sha: string; ref: string } } | undefined;
 }
 
 /**
@@ -35,10 +53,38 @@ interface Inferred {
  * auto-merge, requesting a review, merging the base into the head, closing or merging, and
  * labelling. Orchestrators are the logins in ORCHESTRATOR_LOGINS and the repository's
  * `orchestrators:`; every other sender is ignored. Needs the `issue_comment` event.
+ *
+ * When deciding needs GitHub (the repository's settings are not cached, or an orchestrator's push
+ * needs its commit read), what the event says is held in the delivery log before that wait, as
+ * the outcome is (see closed.ts for why it is held rather than written and withdrawn): a crash
+ * while GitHub is slow loses no action. Returns how a held action is resumed at the next start.
  */
-export function registerInferredActions(app: Pick<Probot, "on">, runtime: Runtime): void {
+export function registerInferredActions(
+  app: Pick<Probot, "on">,
+  runtime: Runtime,
+  deliveries: Pick<DeliveryLog, "hold" | "done">,
+  /** The journal's recent points (read once for several handlers); read here when not given. */
+  journalRecent: Promise<Point[]> = recentJournalPoints(runtime.config.journalDir, REDELIVERY_DAYS, ["action_taken"]),
+): ResumeHeld {
   const recent = new RecentPoints();
   const envLogins = new Set(runtime.config.orchestratorLogins.map((l) => l.toLowerCase()));
+  // An action written just before a crash (its held record not yet marked done), or redelivered
+  // after a restart, must not add a journal line: remember the journal's recent actions.
+  const seeded = journalRecent
+    .then((points) => void recent.claim(points.filter((p) => p.measurement === "action_taken")))
+    .catch((err: Error) => runtime.log.warn({ err: err.message }, "could not read recent actions from the journal; a redelivered action may add a duplicate line"));
+
+  /** Writes the action the clue stands for, if the settings and the commit say there is one. */
+  const produce = async (clue: ActionClue, github: HeldGitHub, settings?: RepoConfig): Promise<void> => {
+    settings ??= runtime.repoConfigs.cached(clue.repo) ?? (await runtime.repoConfigs.get(clue.repo, github.readConfig, github.log));
+    const point = await actionOf(clue, settings, envLogins, github);
+    if (!point) return;
+    await seeded;
+    const written = await writePoints(runtime, [point], recent);
+    if (written.length > 0) {
+      github.log.info({ repo: clue.repo, pr: clue.pr, action: point.fields.action, actor: clue.sender }, "recorded an inferred orchestrator action");
+    }
+  };
 
   app.on(
     [
@@ -53,31 +99,19 @@ export function registerInferredActions(app: Pick<Probot, "on">, runtime: Runtim
       const payload = context.payload;
       // Comments on plain issues are not PR actions; skip them before any config read.
       if ("issue" in payload && !payload.issue.pull_request) return;
-      const repo = payload.repository.full_name;
-      // Cached settings without a promise: most deliveries stop at the orchestrator check below.
-      const settings = runtime.repoConfigs.cached(repo) ?? (await runtime.repoConfigs.get(repo, () => context.config(REPO_CONFIG_FILE), context.log));
-      if (!settings.enabled) return;
-      const sender = payload.sender.login;
-      if (!isOrchestrator(sender, envLogins, settings)) return;
-
-      const inferred = await infer(context, settings);
-      if (!inferred) return;
-      if (!Number.isInteger(inferred.pr) || Number.isNaN(Date.parse(inferred.time))) {
-        // A malformed payload (see handlers/event-hooks.ts): it lacks the PR or the event's time.
-        throw new TypeError(`${context.name}.${payload.action} payload lacks the pull request number or the event's time`);
-      }
-      const point = actionPoint(
-        { repo, pr: inferred.pr, action: inferred.action, reason: inferred.reason, actor: sender, time: inferredTime(inferred.time, inferred.discriminator) },
-        "inferred",
-        new Date(),
-        { deliveryId: context.id },
-      );
-      const written = await writePoints(runtime, [point], recent);
-      if (written.length > 0) {
-        context.log.info({ repo, pr: inferred.pr, action: inferred.action, actor: sender }, "recorded an inferred orchestrator action");
-      }
+      const clue = clueOf(context);
+      if (!clue) return;
+      const github = contextGitHub(context);
+      // Cached settings without a promise: most deliveries stop at the orchestrator check, with nothing to wait for.
+      const cached = runtime.repoConfigs.cached(clue.repo);
+      if (cached && (!clue.push || !cached.enabled || !isOrchestrator(clue.sender, envLogins, cached))) return produce(clue, github, cached);
+      const { owner, repo } = context.repo();
+      const held = { id: `${context.id}:action`, kind: "action" as const, installationId: payload.installation?.id, owner, repo, input: JSON.stringify(clue) };
+      await holdWhileWaiting(deliveries, held, () => produce(clue, github, cached));
     },
   );
+
+  return (record, github) => produce(JSON.parse(record.input) as ActionClue, github);
 }
 
 function isOrchestrator(login: string, envLogins: Set<string>, settings: RepoConfig): boolean {
@@ -85,15 +119,58 @@ function isOrchestrator(login: string, envLogins: Set<string>, settings: RepoCon
   return envLogins.has(l) || settings.orchestrators.some((o) => o.toLowerCase() === l);
 }
 
-async function infer(context: InferredContext, settings: RepoConfig): Promise<Inferred | undefined> {
+/** The action point of a clue under the repository's settings, if its sender is an orchestrator. */
+async function actionOf(clue: ActionClue, settings: RepoConfig, envLogins: Set<string>, github: HeldGitHub): Promise<Point | undefined> {
+  if (!settings.enabled || !isOrchestrator(clue.sender, envLogins, settings)) return undefined;
+  let { action, reason } = clue;
+  if (clue.comment !== undefined) {
+    action = classifyComment(clue.comment, settings.action_patterns, github.log);
+    reason = clipText(clue.comment);
+  }
+  if (clue.push) {
+    // One REST call, only for an orchestrator's push: the payload does not say what the push was.
+    let commit;
+    try {
+      commit = await github.getCommit(clue.push.after);
+    } catch (err) {
+      // Failing the delivery would not bring the answer back (GitHub does not retry); say what was skipped.
+      github.log.warn(
+        { repo: clue.repo, pr: clue.pr, sha: clue.push.after, status: (err as { status?: number }).status, err: (err as Error).message },
+        "could not read the pushed commit, so no update_branch action is recorded for this push; check the app's contents: read permission",
+      );
+      return undefined;
+    }
+    if (!isBaseMerge(commit, clue.push.before, clue.push.base)) return undefined;
+  }
+  return actionPoint(
+    { repo: clue.repo, pr: clue.pr, action, reason, actor: clue.sender, time: inferredTime(clue.time, clue.discriminator) },
+    "inferred",
+    new Date(),
+    { deliveryId: clue.deliveryId },
+  );
+}
+
+/** What the event says, from the payload alone (no GitHub); undefined when it is no action at all. */
+function clueOf(context: InferredContext): ActionClue | undefined {
   const payload = context.payload;
+  const base = { repo: payload.repository.full_name, sender: payload.sender.login, deliveryId: context.id };
+  const what = eventClue(payload);
+  if (!what) return undefined;
+  if (!Number.isInteger(what.pr) || Number.isNaN(Date.parse(what.time))) {
+    // A malformed payload (see handlers/event-hooks.ts): it lacks the PR or the event's time.
+    throw new TypeError(`${context.name}.${payload.action} payload lacks the pull request number or the event's time`);
+  }
+  return { ...base, ...what };
+}
+
+function eventClue(payload: InferredContext["payload"]): Omit<ActionClue, "repo" | "sender" | "deliveryId"> | undefined {
   if ("comment" in payload) {
     return {
       pr: payload.issue.number,
-      action: classifyComment(payload.comment.body, settings.action_patterns, context.log),
-      reason: clipText(payload.comment.body),
+      action: "comment",
       time: payload.comment.created_at,
       discriminator: `comment:${payload.comment.id}`,
+      comment: payload.comment.body,
     };
   }
   const pr = payload.pull_request;
@@ -126,27 +203,14 @@ async function infer(context: InferredContext, settings: RepoConfig): Promise<In
       }
       return { pr: pr.number, action: "close", reason: "closed without merging", time: pr.closed_at ?? pr.updated_at, discriminator: "close" };
     }
-    case "synchronize": {
-      // One REST call, only for an orchestrator's push: the payload does not say what the push was.
-      let commit;
-      try {
-        ({ data: commit } = await context.octokit.rest.git.getCommit(context.repo({ commit_sha: payload.after })));
-      } catch (err) {
-        // Failing the delivery would not bring the answer back (GitHub does not retry); say what was skipped.
-        context.log.warn(
-          { repo: payload.repository.full_name, pr: pr.number, sha: payload.after, status: (err as { status?: number }).status, err: (err as Error).message },
-          "could not read the pushed commit, so no update_branch action is recorded for this push; check the app's contents: read permission",
-        );
-        return undefined;
-      }
-      if (!isBaseMerge(commit, payload.before, pr.base)) return undefined;
+    case "synchronize":
       return {
         pr: pr.number,
         action: "update_branch",
         reason: `merged ${pr.base.ref} into ${pr.head.ref}`,
         time: pr.updated_at,
         discriminator: `update_branch:${payload.after}`,
+        push: { before: payload.before, after: payload.after, base: { sha: pr.base.sha, ref: pr.base.ref } },
       };
-    }
   }
 }

@@ -8,13 +8,22 @@ import type { Point } from "../store/point.js";
  * needs to recognise a redelivered close (GitHub's redeliveries come within days). Only the
  * recent files are read, and a line is parsed only if it is an outcome.
  */
-export async function recentJournalOutcomes(dir: string, days: number, now: Date = new Date()): Promise<Point[]> {
+export function recentJournalOutcomes(dir: string, days: number, now: Date = new Date()): Promise<Point[]> {
+  return recentJournalPoints(dir, days, ["outcome"], now);
+}
+
+/**
+ * The points of these measurements in the journal files of the last `days` UTC days (one pass
+ * for several measurements: the files can be large). A line is parsed only if it is one of them.
+ */
+export async function recentJournalPoints(dir: string, days: number, measurements: readonly string[], now: Date = new Date()): Promise<Point[]> {
   const from = journalFileName(new Date(now.getTime() - days * 86_400_000));
+  const prefixes = measurements.map((m) => `{"measurement":${JSON.stringify(m)}`);
   const out: Point[] = [];
   for (const name of await listJournalFiles(dir)) {
     if (name < from) continue;
     for await (const { line } of readJournalLines(join(dir, name))) {
-      if (!line.startsWith('{"measurement":"outcome"')) continue;
+      if (!prefixes.some((p) => line.startsWith(p))) continue;
       try {
         out.push(parsePointLine(line));
       } catch {

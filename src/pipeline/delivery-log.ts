@@ -16,7 +16,25 @@ export interface DeliveryRecord {
   sha?: string | undefined;
 }
 
+/**
+ * What a delivery must produce besides its observation (an outcome, an inferred action) when
+ * producing it waits on GitHub (the repository's settings, a commit): held here before that
+ * wait, so a crash while GitHub is slow (Probot answers 202 after 9 s, and GitHub never
+ * redelivers) loses nothing; resumed at the next start like an unobserved delivery.
+ */
+export interface HeldRecord {
+  /** `<delivery id>:<kind>`: one delivery can hold an outcome and an action. */
+  id: string;
+  kind: "outcome" | "action";
+  installationId: number | undefined;
+  owner: string;
+  repo: string;
+  /** What the kind needs to produce its points (JSON), e.g. the outcome point. */
+  input: string;
+}
+
 const ACCEPTED = "delivery_accepted";
+const HELD = "delivery_held";
 const DONE = "delivery_done";
 /** How many delivery ids are remembered for deduplication. */
 const MAX_REMEMBERED = 200_000;
@@ -34,6 +52,7 @@ const KEEP_DAYS = 2;
 export class DeliveryLog {
   #journal: Journal;
   #seen = new Map<string, true>();
+  #held: HeldRecord[] = [];
   #log: Logger;
   #clock: () => Date;
   /** Accepted records waiting for the append at the end of this turn of the event loop. */
@@ -54,6 +73,7 @@ export class DeliveryLog {
    */
   async load(): Promise<DeliveryRecord[]> {
     const unfinished = new Map<string, DeliveryRecord>();
+    const held = new Map<string, HeldRecord>();
     const since = new Date(this.#clock().getTime() - KEEP_DAYS * 86_400_000);
     for await (const point of readJournal(this.dir, { since })) {
       const id = point.tags.id;
@@ -73,15 +93,52 @@ export class DeliveryLog {
             .map(Number),
           sha: typeof f.sha === "string" ? f.sha : undefined,
         });
+      } else if (point.measurement === HELD) {
+        this.#remember(id);
+        const f = point.fields;
+        if (f.kind !== "outcome" && f.kind !== "action") continue;
+        held.set(id, {
+          id,
+          kind: f.kind,
+          installationId: typeof f.installation === "number" ? f.installation : undefined,
+          owner: String(f.owner ?? ""),
+          repo: String(f.repo ?? ""),
+          input: String(f.input ?? ""),
+        });
       } else if (point.measurement === DONE) {
         // One record marks every delivery of an observation (field `ids`); older records one each.
         const ids = point.fields.ids;
-        if (typeof ids === "string") for (const done of ids.split(",")) unfinished.delete(done);
-        else unfinished.delete(id);
+        for (const done of typeof ids === "string" ? ids.split(",") : [id]) {
+          unfinished.delete(done);
+          held.delete(done);
+        }
       }
     }
+    this.#held = [...held.values()];
     await this.#prune(since);
     return [...unfinished.values()];
+  }
+
+  /** The held records `load()` found never done (see HeldRecord); resume each, then mark it done. */
+  heldRecords(): HeldRecord[] {
+    return this.#held;
+  }
+
+  /**
+   * Holds what a delivery must produce before the wait on GitHub that producing it needs.
+   * Resolves once the record is in the file: true, or false when this id was held before (a
+   * redelivery: producing it again is harmless, the writers skip exact repeats). Mark it done
+   * with `done([record.id])` once its points are written (or known not to be wanted).
+   */
+  hold(record: HeldRecord): Promise<boolean> {
+    if (this.#seen.has(record.id)) return Promise.resolve(false);
+    this.#remember(record.id);
+    const fields: Record<string, string | number> = { kind: record.kind };
+    if (record.installationId !== undefined) fields.installation = record.installationId;
+    fields.owner = record.owner;
+    fields.repo = record.repo;
+    fields.input = record.input;
+    return this.#append({ measurement: HELD, time: this.#clock(), tags: { id: record.id }, fields }).then(() => true);
   }
 
   /** Whether this delivery id was taken before. */

@@ -28,7 +28,8 @@ export interface ObserveRequest extends PullRequestRef {
  * GitHub's shapes (src/app.ts passes the real ones from src/github and src/signals).
  */
 export interface SnapshotFunctions<S> {
-  fetch(graphql: GraphqlFn, targets: PullRequestRef[]): Promise<Map<string, S | null>>;
+  /** `null`: GitHub has no such PR or refused it alone (`onDropped` says why); it is not asked again. */
+  fetch(graphql: GraphqlFn, targets: PullRequestRef[], onDropped?: (key: string, reason: string) => void): Promise<Map<string, S | null>>;
   /** Whether GitHub has not finished computing mergeability (it does so in the background). */
   isMergeableUnknown(snapshot: S): boolean;
   toPoint(snapshot: S, now: Date, ctx: { trigger: string; deliveryId?: string | undefined; conflictAttempts: number; reviewFixAttempts: number }): Point;
@@ -50,7 +51,7 @@ export interface ObserverOptions<S> {
   /** Tries after a failed fetch or write before the observation is given up (logged). */
   errorRetries?: number;
   errorBackoffMs?: number;
-  /** Called with the delivery ids an observation covered, once its point is written. */
+  /** Called with the delivery ids an observation covered, once its point is written (or GitHub refused its PR for good). */
   onObserved?: (deliveryIds: string[]) => void;
   clock?: () => number;
 }
@@ -210,8 +211,9 @@ export class Observer<S> {
   async #process(entries: Entry[]): Promise<void> {
     const graphql = entries[entries.length - 1]!.graphql;
     let snapshots: Map<string, S | null>;
+    const dropped = new Map<string, string>();
     try {
-      snapshots = await this.#o.snapshots.fetch(graphql, entries);
+      snapshots = await this.#o.snapshots.fetch(graphql, entries, (key, reason) => dropped.set(key, reason));
       for (let tries = 1; tries <= this.#o.mergeableRetries; tries++) {
         const unknown = entries.filter((e) => {
           const s = snapshots.get(e.key);
@@ -229,10 +231,14 @@ export class Observer<S> {
     const now = new Date(this.#o.clock());
     const points: Point[] = [];
     const covered: Entry[] = [];
+    const gone: string[] = [];
     for (const entry of entries) {
       const snapshot = snapshots.get(entry.key);
       if (!snapshot) {
-        entry.log.warn({ pr: entry.key, deliveries: entry.deliveryIds }, "pull request not found (deleted, or the app lost access); nothing recorded");
+        const reason = dropped.get(entry.key) ?? "not found (deleted, or the app lost access)";
+        entry.log.warn({ pr: entry.key, deliveries: entry.deliveryIds, reason }, `GitHub refused pull request ${entry.key}, also when asked alone: ${reason}; nothing recorded`);
+        // Done: asking again after a restart would only get the same answer, forever.
+        gone.push(...entry.deliveryIds);
         continue;
       }
       try {
@@ -249,6 +255,7 @@ export class Observer<S> {
         this.#retryLater([entry], err as Error, "could not build the observation");
       }
     }
+    if (gone.length) this.#o.onObserved?.(gone);
     try {
       await this.#o.write(points);
     } catch (err) {

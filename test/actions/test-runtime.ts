@@ -7,6 +7,7 @@ import { pino } from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { createAttemptCounters } from "../../src/actions/attempt-counters.js";
 import { loadConfig } from "../../src/config.js";
+import { DeliveryLog } from "../../src/pipeline/delivery-log.js";
 import { RepoConfigCache } from "../../src/repo-config/repo-config-cache.js";
 import type { Runtime } from "../../src/runtime.js";
 import { openStore } from "../../src/store/open-store.js";
@@ -77,4 +78,11 @@ export function nockInstallationToken(scope: nock.Scope, installationId = 1): no
   return scope
     .post(`/app/installations/${installationId}/access_tokens`)
     .reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z", permissions: { pull_requests: "read" }, repository_selection: "all" });
+}
+
+/** The app's delivery log on the runtime's DATA_DIR (held outcomes and actions go there), loaded. */
+export async function testDeliveries(runtime: Runtime): Promise<DeliveryLog> {
+  const deliveries = new DeliveryLog(join(runtime.config.dataDir, "deliveries"), { log: silent, flushIntervalMs: 10 });
+  await deliveries.load();
+  return deliveries;
 }

@@ -72,61 +72,159 @@ describe("fetchSnapshots", () => {
     expect(snapshots.get("dappcore/core#315")?.headRefName).toBe('feat/"quoted",comma=eq sign\nnew line 🚀\\');
   });
 
-  it("answers null for a PR or a repository GitHub reports NOT_FOUND, and keeps the others", async () => {
+  it("answers null for a PR or a repository GitHub reports NOT_FOUND (after asking each alone once), and keeps the others", async () => {
     const a = loadSnapshot("pr-open-blocked-mixed-checks");
     const targets = [core(315), core(999), { owner: "dappcore", repo: "gone", number: 1 }];
     const { query, variables } = buildSnapshotQuery(targets);
+    const prNotFound = (number: number, path: string[]) => ({
+      type: "NOT_FOUND",
+      path,
+      locations: [{ line: 4, column: 5 }],
+      message: `Could not resolve to a PullRequest with the number of ${number}.`,
+    });
+    const repoNotFound = {
+      type: "NOT_FOUND",
+      path: ["r0"],
+      locations: [{ line: 6, column: 3 }],
+      message: "Could not resolve to a Repository with the name 'dappcore/gone'.",
+    };
     expectQuery(query, variables).reply(200, {
       data: { r0: { p0: a, p1: null }, r1: null },
-      errors: [
-        {
-          type: "NOT_FOUND",
-          path: ["r0", "p1"],
-          locations: [{ line: 4, column: 5 }],
-          message: "Could not resolve to a PullRequest with the number of 999.",
-        },
-        {
-          type: "NOT_FOUND",
-          path: ["r1"],
-          locations: [{ line: 6, column: 3 }],
-          message: "Could not resolve to a Repository with the name 'dappcore/gone'.",
-        },
-      ],
+      errors: [prNotFound(999, ["r0", "p1"]), { ...repoNotFound, path: ["r1"] }],
     });
+    const alone999 = buildSnapshotQuery([core(999)]);
+    expectQuery(alone999.query, alone999.variables).reply(200, { data: { r0: { p0: null } }, errors: [prNotFound(999, ["r0", "p0"])] });
+    const aloneGone = buildSnapshotQuery([targets[2]!]);
+    expectQuery(aloneGone.query, aloneGone.variables).reply(200, { data: { r0: null }, errors: [repoNotFound] });
+    const dropped: string[][] = [];
 
-    const snapshots = await fetchSnapshots(graphql, targets);
+    const snapshots = await fetchSnapshots(graphql, targets, (key, reason) => dropped.push([key, reason]));
 
     expect(snapshots.get("dappcore/core#315")).toStrictEqual(a);
     expect(snapshots.get("dappcore/core#999")).toBeNull();
     expect(snapshots.get("dappcore/gone#1")).toBeNull();
     expect(snapshots.size).toBe(3);
+    expect(dropped).toEqual([
+      ["dappcore/core#999", "NOT_FOUND: Could not resolve to a PullRequest with the number of 999."],
+      ["dappcore/gone#1", "NOT_FOUND: Could not resolve to a Repository with the name 'dappcore/gone'."],
+    ]);
   });
 
-  it("throws a GitHubError naming the PR for any other GraphQL error", async () => {
+  it("keeps the other PRs when one is FORBIDDEN inside the query, and drops that one after asking it alone", async () => {
     const targets = [core(315), php(307)];
     const { query, variables } = buildSnapshotQuery(targets);
-    expectQuery(query, variables).reply(200, {
-      data: { r0: { p0: null }, r1: { p1: loadSnapshot("pr-conflicting") } },
-      errors: [
-        {
-          type: "FORBIDDEN",
-          path: ["r0", "p0", "commits", "nodes", 0, "commit", "statusCheckRollup"],
-          extensions: { saml_failure: false },
-          locations: [{ line: 30, column: 9 }],
-          message: "Resource not accessible by integration",
-        },
-      ],
-    });
+    const forbidden = {
+      type: "FORBIDDEN",
+      path: ["r0", "p0", "commits", "nodes", 0, "commit", "statusCheckRollup"],
+      extensions: { saml_failure: false },
+      locations: [{ line: 30, column: 9 }],
+      message: "Resource not accessible by integration",
+    };
+    const c = loadSnapshot("pr-conflicting");
+    expectQuery(query, variables).reply(200, { data: { r0: { p0: null }, r1: { p1: c } }, errors: [forbidden] });
+    const alone = buildSnapshotQuery([core(315)]);
+    expectQuery(alone.query, alone.variables).reply(200, { data: { r0: { p0: null } }, errors: [forbidden] });
+    const dropped: string[][] = [];
 
-    const error = await fetchSnapshots(graphql, targets).catch((e: unknown) => e);
+    const snapshots = await fetchSnapshots(graphql, targets, (key, reason) => dropped.push([key, reason]));
+
+    expect(snapshots.get("dappcore/core-php#307")).toStrictEqual(c);
+    expect(snapshots.get("dappcore/core#315")).toBeNull();
+    expect(dropped).toEqual([
+      [
+        "dappcore/core#315",
+        "FORBIDDEN: Resource not accessible by integration (the app lacks a permission: check that it has read access to pull requests, checks and commit statuses, and accept updated permissions on the installation)",
+      ],
+    ]);
+  });
+
+  it("one bad PR (number 999999) does not block the batch; one NOT_FOUND a moment ago is found when asked alone", async () => {
+    const a = loadSnapshot("pr-open-blocked-mixed-checks");
+    const d = loadSnapshot("pr-merged-bot");
+    const fresh = loadSnapshot("pr-conflicting");
+    const targets = [core(315), core(999999), core(291), php(307)];
+    const { query, variables } = buildSnapshotQuery(targets);
+    const notFound = (number: number, path: string[]) => ({
+      type: "NOT_FOUND",
+      path,
+      locations: [{ line: 5, column: 5 }],
+      message: `Could not resolve to a PullRequest with the number of ${number}.`,
+    });
+    // GitHub's answer: data for every alias, null for the ones an error hit.
+    expectQuery(query, variables).reply(200, {
+      data: { r0: { p0: a, p1: null, p2: d }, r1: { p3: null } },
+      errors: [notFound(999999, ["r0", "p1"]), notFound(307, ["r1", "p3"])],
+    });
+    const alone999999 = buildSnapshotQuery([core(999999)]);
+    expectQuery(alone999999.query, alone999999.variables).reply(200, { data: { r0: { p0: null } }, errors: [notFound(999999, ["r0", "p0"])] });
+    const alone307 = buildSnapshotQuery([php(307)]);
+    expectQuery(alone307.query, alone307.variables).reply(200, { data: { r0: { p0: fresh } } });
+    const dropped: string[][] = [];
+
+    const snapshots = await fetchSnapshots(graphql, targets, (key, reason) => dropped.push([key, reason]));
+
+    expect(snapshots.get("dappcore/core#315")).toStrictEqual(a);
+    expect(snapshots.get("dappcore/core#291")).toStrictEqual(d);
+    expect(snapshots.get("dappcore/core-php#307")).toStrictEqual(fresh);
+    expect(snapshots.get("dappcore/core#999999")).toBeNull();
+    expect(dropped).toEqual([["dappcore/core#999999", "NOT_FOUND: Could not resolve to a PullRequest with the number of 999999."]]);
+  });
+
+  it("a renamed or transferred repository fails only its own PRs", async () => {
+    const c = loadSnapshot("pr-conflicting");
+    const targets = [{ owner: "dappcore", repo: "old-name", number: 4 }, { owner: "dappcore", repo: "old-name", number: 5 }, php(307)];
+    const { query, variables } = buildSnapshotQuery(targets);
+    const renamed = { type: "NOT_FOUND", path: ["r0"], locations: [{ line: 2, column: 3 }], message: "Could not resolve to a Repository with the name 'dappcore/old-name'." };
+    expectQuery(query, variables).reply(200, { data: { r0: null, r1: { p2: c } }, errors: [renamed] });
+    for (const t of targets.slice(0, 2)) {
+      const alone = buildSnapshotQuery([t]);
+      expectQuery(alone.query, alone.variables).reply(200, { data: { r0: null }, errors: [renamed] });
+    }
+    const dropped: string[] = [];
+
+    const snapshots = await fetchSnapshots(graphql, targets, (key) => dropped.push(key));
+
+    expect(snapshots.get("dappcore/core-php#307")).toStrictEqual(c);
+    expect(dropped).toEqual(["dappcore/old-name#4", "dappcore/old-name#5"]);
+  });
+
+  it("a variable GitHub cannot coerce (no path, no data) is pinned on its PR through the variable's name", async () => {
+    const a = loadSnapshot("pr-open-blocked-mixed-checks");
+    const targets = [core(315), core(3_000_000_000)];
+    const { query, variables } = buildSnapshotQuery(targets);
+    const coercion = (v: string) => ({
+      extensions: { value: 3_000_000_000, problems: [{ path: [], explanation: "Could not coerce value 3000000000 to Int" }] },
+      locations: [{ line: 1, column: 80 }],
+      message: `Variable $${v} of type Int! was provided invalid value`,
+    });
+    expectQuery(query, variables).reply(200, { errors: [coercion("p1")] });
+    const alone = buildSnapshotQuery([core(3_000_000_000)]);
+    expectQuery(alone.query, alone.variables).reply(200, { errors: [coercion("p0")] });
+    // The first answer had no data at all: the rest of the query is asked again without the bad one.
+    const alone315 = buildSnapshotQuery([core(315)]);
+    expectQuery(alone315.query, alone315.variables).reply(200, { data: { r0: { p0: a } } });
+    const dropped: string[][] = [];
+
+    const snapshots = await fetchSnapshots(graphql, targets, (key, reason) => dropped.push([key, reason]));
+
+    expect(snapshots.get("dappcore/core#315")).toStrictEqual(a);
+    expect(dropped).toEqual([["dappcore/core#3000000000", "Variable $p0 of type Int! was provided invalid value"]]);
+  });
+
+  it("a transport failure while asking the refused PR alone still fails the request (the caller retries it, as any 502)", async () => {
+    const targets = [core(315), php(307)];
+    const { query, variables } = buildSnapshotQuery(targets);
+    const forbidden = { type: "FORBIDDEN", path: ["r0", "p0"], locations: [{ line: 3, column: 5 }], message: "Resource not accessible by integration" };
+    expectQuery(query, variables).reply(200, { data: { r0: { p0: null }, r1: { p1: loadSnapshot("pr-conflicting") } }, errors: [forbidden] });
+    const alone = buildSnapshotQuery([core(315)]);
+    expectQuery(alone.query, alone.variables).reply(502, { message: "Server Error" });
+    const dropped: string[] = [];
+
+    const error = (await fetchSnapshots(graphql, targets, (key) => dropped.push(key)).catch((e: unknown) => e)) as GitHubError;
 
     expect(error).toBeInstanceOf(GitHubError);
-    expect((error as GitHubError).targets).toEqual(["dappcore/core#315"]);
-    expect((error as GitHubError).errorTypes).toEqual(["FORBIDDEN"]);
-    expect((error as GitHubError).message).toBe(
-      "GitHub GraphQL refused the snapshot of dappcore/core#315: FORBIDDEN: Resource not accessible by integration. " +
-        "Next: the app lacks a permission: check that it has read access to pull requests, checks and commit statuses, and accept updated permissions on the installation.",
-    );
+    expect(error.status).toBe(502);
+    expect(dropped).toEqual([]);
   });
 
   it("throws naming every PR of the query when an error has no path (e.g. the node limit)", async () => {
@@ -208,19 +306,18 @@ describe("fetchSnapshots", () => {
     expect(snapshot?.reviewThreads.pageInfo).toStrictEqual(last);
   });
 
-  it("throws a GitHubError when a follow-up page comes back empty", async () => {
+  it("drops a PR whose follow-up page fails twice, naming GitHub's message", async () => {
     const firstPage = loadSnapshot("pr-conflicting");
     firstPage.reviewThreads.pageInfo = { hasNextPage: true, endCursor: "thr-1" };
     const targets = [php(307)];
     const { query, variables } = buildSnapshotQuery(targets);
-    expectQuery(query, variables).reply(200, { data: { r1: null, r0: { p0: firstPage } } });
-    expectQuery(REVIEW_THREADS_PAGE_QUERY, { id: firstPage.id, after: "thr-1" }).reply(200, {
-      data: { node: null },
-      errors: [{ type: "NOT_FOUND", path: ["node"], message: "Could not resolve to a node with the global id of 'PR_kwDOLc0rSs5nGq7C'" }],
-    });
-    await expect(fetchSnapshots(graphql, targets)).rejects.toThrow(
-      /^GitHub GraphQL refused the snapshot of dappcore\/core-php#307: NOT_FOUND: Could not resolve to a node/,
-    );
+    const gone = { data: { node: null }, errors: [{ type: "NOT_FOUND", path: ["node"], message: "Could not resolve to a node with the global id of 'PR_kwDOLc0rSs5nGq7C'" }] };
+    expectQuery(query, variables).times(2).reply(200, { data: { r0: { p0: firstPage } } });
+    expectQuery(REVIEW_THREADS_PAGE_QUERY, { id: firstPage.id, after: "thr-1" }).times(2).reply(200, gone);
+    const dropped: string[][] = [];
+    expect((await fetchSnapshots(graphql, targets, (key, reason) => dropped.push([key, reason]))).get("dappcore/core-php#307")).toBeNull();
+    expect(dropped).toHaveLength(1);
+    expect(dropped[0]![1]).toMatch(/^GitHub GraphQL refused the snapshot of dappcore\/core-php#307: NOT_FOUND: Could not resolve to a node/);
   });
 
   it(`asks ${MAX_TARGETS_PER_QUERY} PRs a query at most, and a PR asked twice (any casing) once`, async () => {

@@ -3,7 +3,9 @@ import type { Probot } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { inferredTime } from "../../src/actions/inferred-time.js";
 import { registerInferredActions } from "../../src/handlers/inferred-actions.js";
-import { allPoints, example, nockInstallationToken, seedRepoConfig, testProbot, testRuntime } from "../actions/test-runtime.js";
+import { DeliveryLog } from "../../src/pipeline/delivery-log.js";
+import { RepoConfigCache } from "../../src/repo-config/repo-config-cache.js";
+import { allPoints, example, nockInstallationToken, seedRepoConfig, silent, testDeliveries, testProbot, testRuntime } from "../actions/test-runtime.js";
 
 type TestRuntime = Awaited<ReturnType<typeof testRuntime>>;
 let runtime: TestRuntime;
@@ -12,12 +14,16 @@ let probot: Probot;
 const REPO = "Codertocat/Hello-World";
 const ORCHESTRATOR = "core-orchestrator[bot]";
 
+let deliveries: DeliveryLog;
+
 beforeEach(async () => {
   runtime = await testRuntime({ ORCHESTRATOR_LOGINS: `someone-else, ${ORCHESTRATOR}` });
   probot = testProbot();
-  registerInferredActions(probot, runtime);
+  deliveries = await testDeliveries(runtime);
+  registerInferredActions(probot, runtime, deliveries);
 });
 afterEach(async () => {
+  await deliveries.close();
   await runtime.cleanup();
 });
 
@@ -211,5 +217,60 @@ describe("registerInferredActions for other senders", () => {
       ["request_review_fix", "Codertocat"],
       ["request_conflict_fix", "Codertocat"],
     ]);
+  });
+});
+
+describe("registerInferredActions while GitHub is slow to give the repository's settings", () => {
+  const CONFIG_PATH = `/repos/${REPO}/contents/.github%2Fpr-telemetry.yml`;
+  const reopenLog = async () => {
+    await deliveries.close();
+    deliveries = await testDeliveries(runtime);
+    return deliveries.heldRecords();
+  };
+
+  it("records nothing, and leaves nothing held, for a repository that disabled itself", async () => {
+    nockInstallationToken(nock("https://api.github.com"))
+      .get(CONFIG_PATH)
+      .reply(200, "enabled: false\n", { "content-type": "application/vnd.github.raw; charset=utf-8" });
+    await probot.receive({ id: "m1", name: "pull_request", payload: mergedBy(ORCHESTRATOR, false) });
+    expect(await allPoints(runtime)).toEqual([]);
+    expect(await reopenLog()).toEqual([]);
+  });
+
+  it("holds a comment before it waits; resumed after a crash, it is classified with the repository's own orchestrators and patterns", async () => {
+    let answer!: () => void;
+    const gate = new Promise<void>((resolve) => (answer = resolve));
+    nockInstallationToken(nock("https://api.github.com"))
+      .get(CONFIG_PATH)
+      .reply(async () => {
+        await gate;
+        return [502, { message: "Server Error" }]; // the first process learns nothing: its read fails late
+      });
+    const receiving = probot.receive({ id: "c1", name: "issue_comment", payload: prComment("/fix-review please", "repo-bot") });
+
+    const crashed = new DeliveryLog(deliveries.dir, { log: silent });
+    for (let i = 0; i < 100 && crashed.heldRecords().length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      await crashed.load();
+    }
+    const held = crashed.heldRecords();
+    expect(held.map((r) => [r.id, r.kind, r.owner, r.repo])).toEqual([["c1:action", "action", "Codertocat", "Hello-World"]]);
+    await crashed.close();
+
+    // The next start: a new process reads the settings (GitHub answers now) and writes the action.
+    const resume = registerInferredActions(testProbot(), { ...runtime, repoConfigs: new RepoConfigCache(60_000) }, deliveries);
+    const settings = { orchestrators: ["repo-bot"], action_patterns: { request_review_fix: ["^/fix-review"] } };
+    await resume(held[0]!, { readConfig: async () => settings, getCommit: () => Promise.reject(new Error("not asked")), log: silent });
+    expect((await actions()).map((a) => [a.pr, a.action, a.actor])).toEqual([["1", "request_review_fix", "repo-bot"]]);
+
+    answer();
+    await receiving;
+    expect(await allPoints(runtime)).toHaveLength(1);
+
+    // Had that process died after the write but before the done mark, the start after it resumes
+    // the record again: the journal's recent actions tell it the action is already there.
+    const again = registerInferredActions(testProbot(), { ...runtime, repoConfigs: new RepoConfigCache(60_000) }, deliveries);
+    await again(held[0]!, { readConfig: async () => settings, getCommit: () => Promise.reject(new Error("not asked")), log: silent });
+    expect(await allPoints(runtime)).toHaveLength(1);
   });
 });

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { registerClosed } from "../../src/handlers/closed.js";
 import { registerInferredActions } from "../../src/handlers/inferred-actions.js";
 import { actionsApiHandler } from "../../src/http/actions-api.js";
-import { allPoints, example, seedRepoConfig, silent, testRuntime } from "../actions/test-runtime.js";
+import { allPoints, example, seedRepoConfig, silent, testDeliveries, testRuntime } from "../actions/test-runtime.js";
 import { generateKeyPairSync, createHmac } from "node:crypto";
 
 type TestRuntime = Awaited<ReturnType<typeof testRuntime>>;
@@ -42,10 +42,11 @@ describe("the actions API inside Probot's server, next to its webhook endpoint",
       log: silent,
     });
     const rt = runtime;
+    const deliveries = await testDeliveries(rt);
     // The wiring src/index.ts does.
     await server.load((app, { addHandler }) => {
-      registerClosed(app, rt);
-      registerInferredActions(app, rt);
+      registerClosed(app, rt, deliveries);
+      registerInferredActions(app, rt, deliveries);
       addHandler(actionsApiHandler(rt));
     });
     await server.start();

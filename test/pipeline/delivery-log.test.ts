@@ -23,6 +23,29 @@ afterEach(async () => {
 const record = (id: string, prs = [1]): DeliveryRecord => ({ id, trigger: "pull_request.opened", installationId: 7, owner: "o", repo: "r", prs });
 
 describe("DeliveryLog", () => {
+  it("holds an outcome or action until it is done, across a restart, and refuses the same hold twice", async () => {
+    const held = (id: string, kind: "outcome" | "action") => ({ id, kind, installationId: 7, owner: "o", repo: "r", input: '{"a":"line\\nwith \\"quotes\\""}' });
+    const a = new DeliveryLog(dir, { log: silentLog() });
+    await a.load();
+    expect(await a.accept(record("d1"))).toBe(true);
+    expect(await a.hold(held("d1:outcome", "outcome"))).toBe(true);
+    expect(await a.hold(held("d1:action", "action"))).toBe(true);
+    expect(await a.hold(held("d1:action", "action"))).toBe(false);
+    a.done(["d1"]); // the observation's mark does not finish what the delivery holds
+    a.done(["d1:action"]);
+    await a.close();
+    const b = new DeliveryLog(dir, { log: silentLog() });
+    expect(await b.load()).toEqual([]);
+    expect(b.heldRecords()).toEqual([held("d1:outcome", "outcome")]);
+    expect(await b.hold(held("d1:outcome", "outcome"))).toBe(false);
+    b.done(["d1:outcome"]);
+    await b.close();
+    const c = new DeliveryLog(dir, { log: silentLog() });
+    await c.load();
+    expect(c.heldRecords()).toEqual([]);
+    await c.close();
+  });
+
   it("refuses a delivery id it has taken, also after a restart", async () => {
     const a = new DeliveryLog(dir, { log: silentLog() });
     await a.load();

@@ -160,12 +160,35 @@ describe("Observer", () => {
     expect(written).toHaveLength(1);
   });
 
-  it("writes nothing for a PR that is not found", async () => {
+  it("writes nothing for a PR that is not found, and marks its deliveries done (a restart must not ask again forever)", async () => {
     const { observer, written, observed } = setup(new Map([["dappcore/core#404", "missing"]]));
     observer.observe(request(404, "gone"));
+    observer.observe(request(1, "fine"));
     await settle(150);
-    expect(written).toHaveLength(0);
-    expect(observed).toEqual([]);
+    expect(written.map((p) => p.tags.pr)).toEqual(["1"]);
+    expect(observed.sort()).toEqual(["fine", "gone"]);
+  });
+
+  it("logs the PR GitHub refused with GitHub's message", async () => {
+    const { log, entries } = recordingLog();
+    const { observer, observed } = setup(undefined, {
+      snapshots: {
+        fetch: async (_g, _targets, onDropped) => {
+          onDropped?.("dappcore/core#999999", "NOT_FOUND: Could not resolve to a PullRequest with the number of 999999.");
+          return new Map([["dappcore/core#999999", null]]);
+        },
+        isMergeableUnknown: () => false,
+        toPoint: () => {
+          throw new Error("not called");
+        },
+      },
+    });
+    observer.observe({ ...request(999999, "bad"), log });
+    await settle(150);
+    expect(observed).toEqual(["bad"]);
+    expect(entries.filter((e) => e["level"] === 40).map((e) => e["msg"])).toEqual([
+      "GitHub refused pull request dappcore/core#999999, also when asked alone: NOT_FOUND: Could not resolve to a PullRequest with the number of 999999.; nothing recorded",
+    ]);
   });
 
   it("drain skips the rest of the window and waits for the work", async () => {

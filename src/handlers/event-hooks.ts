@@ -1,4 +1,5 @@
 import type { Probot } from "probot";
+import { MalformedPayloadError } from "../errors.js";
 
 /** A handler as Probot calls it (with its Context; typed loosely here, precisely at each family's `on`). */
 type AnyHandler = (context: any) => unknown;
@@ -12,7 +13,8 @@ type AnyHandler = (context: any) => unknown;
  * spends on a delivery). With a hook per family, pull_request.closed built three Contexts
  * (observation, outcome, inferred action) and pull_request.labeled/synchronize/... two. The
  * families only read the Context, so sharing one changes nothing else. As with separate hooks,
- * every handler runs even when another fails, and the delivery fails if any of them did.
+ * every handler runs even when another fails, and the delivery fails if any of them did (except
+ * for a malformed payload, which is logged and acknowledged: see logMalformed).
  */
 export class EventHooks {
   #handlers = new Map<string, AnyHandler[]>();
@@ -29,8 +31,7 @@ export class EventHooks {
   /** Registers one hook per collected event name on the app. */
   attach(app: Pick<Probot, "on">): void {
     for (const [event, list] of this.#handlers) {
-      const handlers = list.map(tolerateMalformedPayload);
-      app.on(event as Parameters<Probot["on"]>[0], handlers.length === 1 ? handlers[0]! : (context: unknown) => runAll(handlers, context));
+      app.on(event as Parameters<Probot["on"]>[0], list.length === 1 ? runOne(list[0]!) : (context: any) => runAll(list, context));
     }
   }
 }
@@ -38,32 +39,41 @@ export class EventHooks {
 interface LoggingContext {
   id: string;
   name: string;
-  payload?: { action?: unknown } | undefined;
   log: { error(obj: object, msg: string): void };
 }
 
 /**
- * A payload that lacks the objects its event should carry makes a handler read a property of
- * undefined (a TypeError). Retrying the same payload cannot help, so it is logged once, with the
- * delivery id and event, and the delivery is acknowledged; other failures (the store refusing a
- * write) still fail the delivery, so that GitHub shows it and it can be redelivered.
+ * A payload that fails its family's shape check (MalformedPayloadError, see check-payload.ts)
+ * cannot be fixed by redelivering it: it is logged with the delivery id, the event and each
+ * problem (path, what was expected), and the delivery is acknowledged. Every other failure (our
+ * own bug, a TypeError included, or the store refusing a write) fails the delivery, so that GitHub
+ * shows it and it can be redelivered.
  */
-function tolerateMalformedPayload(handler: AnyHandler): AnyHandler {
+function logMalformed(context: LoggingContext, errors: MalformedPayloadError[]): void {
+  const seen = new Set<string>();
+  for (const err of errors) {
+    // Several families may refuse the same field of one payload: say it once.
+    if (seen.has(err.message)) continue;
+    seen.add(err.message);
+    context.log.error(
+      { delivery: context.id, event: err.event, problems: err.problems },
+      `${err.message}; delivery acknowledged and nothing recorded from it (redelivering cannot fix it; check what sent it)`,
+    );
+  }
+}
+
+function runOne(handler: AnyHandler): AnyHandler {
   return async (context: LoggingContext) => {
     try {
-      return await handler(context);
+      await handler(context);
     } catch (err) {
-      if (!(err instanceof TypeError)) throw err;
-      const action = typeof context.payload?.action === "string" ? `.${context.payload.action}` : "";
-      context.log.error(
-        { delivery: context.id, event: `${context.name}${action}`, err: { name: err.name, message: err.message } },
-        "webhook payload lacks the objects this event carries; delivery skipped (check the sender of this delivery)",
-      );
+      if (!(err instanceof MalformedPayloadError)) throw err;
+      logMalformed(context, [err]);
     }
   };
 }
 
-async function runAll(handlers: AnyHandler[], context: unknown): Promise<void> {
+async function runAll(handlers: AnyHandler[], context: LoggingContext): Promise<void> {
   const runs = handlers.map((handler) => {
     try {
       return handler(context);
@@ -72,7 +82,10 @@ async function runAll(handlers: AnyHandler[], context: unknown): Promise<void> {
     }
   });
   const results = await Promise.allSettled(runs);
-  const errors = results.filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason as Error);
+  const failures = results.filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason as Error);
+  const malformed = failures.filter((e): e is MalformedPayloadError => e instanceof MalformedPayloadError);
+  if (malformed.length > 0) logMalformed(context, malformed);
+  const errors = failures.filter((e) => !(e instanceof MalformedPayloadError));
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new AggregateError(errors, errors.map((e) => e.message).join("\n"));
 }

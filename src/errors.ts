@@ -40,27 +40,3 @@ export class GitHubError extends Error {
     super(message);
   }
 }
-
-/** Where a webhook payload differs from what its event carries, and what was expected there. */
-export interface PayloadProblem {
-  /** Dotted path in the payload, e.g. `repository.full_name`. */
-  path: string;
-  expected: string;
-  /** What the payload had there, clipped (never a whole object). */
-  got: string;
-}
-
-/**
- * A webhook payload that does not have the shape GitHub documents for its event (a tag that is
- * not a string of the documented form, a number out of range, a time InfluxDB cannot store).
- * Redelivering cannot fix it: the delivery is logged and acknowledged, and nothing is written.
- */
-export class MalformedPayloadError extends Error {
-  override name = "MalformedPayloadError";
-  constructor(
-    readonly event: string,
-    readonly problems: readonly PayloadProblem[],
-  ) {
-    super(`${event} payload is malformed: ${problems.map((p) => `${p.path || "(payload)"}: ${p.expected} (got ${p.got})`).join("; ")}`);
-  }
-}

@@ -1,27 +1,26 @@
 import type { z } from "zod";
-import { MalformedPayloadError, type PayloadProblem } from "../errors.js";
 import type { PayloadShapes } from "./payload-shapes.js";
 
-/** What a handler's Context offers to the check. */
-interface Delivery {
-  name: string;
-  payload: unknown;
+/** Where a webhook payload differs from what its event carries. */
+export interface PayloadProblem {
+  /** Dotted path in the payload, e.g. `repository.full_name` ("" for the payload itself). */
+  path: string;
+  /** What GitHub documents there. */
+  expected: string;
+  /** What the payload had there, clipped (never a whole object). */
+  got: string;
 }
 
 /**
- * Checks a delivery's payload against its handler family's shape for the event (see
- * payload-shapes.ts). Throws MalformedPayloadError naming each path and what was expected there;
- * handlers/event-hooks.ts logs it and acknowledges the delivery, so nothing is written from it.
+ * Checks a delivery's payload against a handler family's shape for its event (see
+ * payload-shapes.ts) and returns every problem found, none when it has the shape. A family
+ * registered for an event it has no shape for is our bug, and throws.
  */
-export function checkPayload(context: Delivery, shapes: PayloadShapes): void {
+export function payloadProblems(context: { name: string; payload: unknown }, shapes: PayloadShapes): PayloadProblem[] {
   const shape = shapes[context.name];
-  // A family registered for an event it has no shape for is our bug: fail the delivery loudly.
   if (!shape) throw new Error(`no payload shape for the ${context.name} event in this handler family (src/handlers/payload-shapes.ts)`);
   const result = shape.safeParse(context.payload, { reportInput: true });
-  if (result.success) return;
-  const action = (context.payload as { action?: unknown } | null)?.action;
-  const event = typeof action === "string" ? `${context.name}.${action}` : context.name;
-  throw new MalformedPayloadError(event, result.error.issues.map(problemOf));
+  return result.success ? [] : result.error.issues.map(problemOf);
 }
 
 function problemOf(issue: z.core.$ZodIssue): PayloadProblem {
@@ -33,7 +32,7 @@ function clip(value: unknown): string {
   if (value === undefined) return "nothing";
   let text: string;
   try {
-    text = typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+    text = JSON.stringify(value) ?? String(value);
   } catch {
     text = String(value);
   }

@@ -1,9 +1,7 @@
 import type { Probot } from "probot";
 import type { Capture } from "../pipeline/capture.js";
 import type { Runtime } from "../runtime.js";
-import { checkPayload } from "./check-payload.js";
 import { observeEvent, type EventTarget } from "./observe-event.js";
-import { observationShapes } from "./payload-shapes.js";
 
 interface CheckLike {
   head_sha?: unknown;
@@ -16,18 +14,11 @@ interface CheckLike {
  * `status` never has one: then the PRs are found by the commit.
  */
 export function registerChecks(app: Pick<Probot, "on">, runtime: Runtime, capture: Capture): void {
-  app.on(["check_suite.completed"], (context) => {
-    checkPayload(context, observationShapes);
-    return observeEvent(context, runtime, capture, checkTarget(context.payload.check_suite, context.payload.repository.id));
-  });
-  app.on(["check_run.created", "check_run.completed", "check_run.rerequested"], (context) => {
-    checkPayload(context, observationShapes);
-    return observeEvent(context, runtime, capture, checkTarget(context.payload.check_run, context.payload.repository.id));
-  });
-  app.on("status", (context) => {
-    checkPayload(context, observationShapes);
-    return observeEvent(context, runtime, capture, { prs: [], sha: context.payload.sha });
-  });
+  app.on(["check_suite.completed"], (context) => observeEvent(context, runtime, capture, checkTarget(context.payload.check_suite, context.payload.repository.id)));
+  app.on(["check_run.created", "check_run.completed", "check_run.rerequested"], (context) =>
+    observeEvent(context, runtime, capture, checkTarget(context.payload.check_run, context.payload.repository.id)),
+  );
+  app.on("status", (context) => observeEvent(context, runtime, capture, { prs: [], sha: context.payload.sha }));
 }
 
 /** The PRs a check names (only those whose base is this repository), else its head commit. */

@@ -5,8 +5,6 @@ import { closedPullRequestFromPayload, closeOutcome } from "../outcomes/close-ou
 import { REPO_CONFIG_FILE } from "../repo-config/repo-config.js";
 import { recentJournalOutcomes } from "../outcomes/recent-outcomes.js";
 import type { Runtime } from "../runtime.js";
-import { checkPayload } from "./check-payload.js";
-import { outcomeShapes } from "./payload-shapes.js";
 
 /** How far back a restarted app remembers closes it recorded. */
 const REDELIVERY_DAYS = 3;
@@ -24,7 +22,6 @@ export function registerClosed(app: Pick<Probot, "on">, runtime: Runtime): void 
     .then((points) => void recent.claim(points))
     .catch((err: Error) => runtime.log.warn({ err: err.message }, "could not read recent outcomes from the journal; a redelivered close may add a duplicate line"));
   app.on("pull_request.closed", async (context) => {
-    checkPayload(context, outcomeShapes);
     await seeded;
     const repo = context.payload.repository.full_name;
     const settings = runtime.repoConfigs.cached(repo) ?? (await runtime.repoConfigs.get(repo, () => context.config(REPO_CONFIG_FILE), context.log));

@@ -8,8 +8,6 @@ import { clipText } from "../actions/record-input.js";
 import { writePoints } from "../actions/write-points.js";
 import { REPO_CONFIG_FILE, type RepoConfig } from "../repo-config/repo-config.js";
 import type { Runtime } from "../runtime.js";
-import { checkPayload } from "./check-payload.js";
-import { inferredActionShapes } from "./payload-shapes.js";
 
 type InferredContext = Context<
   | "issue_comment.created"
@@ -52,7 +50,6 @@ export function registerInferredActions(app: Pick<Probot, "on">, runtime: Runtim
       "pull_request.labeled",
     ],
     async (context: InferredContext) => {
-      checkPayload(context, inferredActionShapes);
       const payload = context.payload;
       // Comments on plain issues are not PR actions; skip them before any config read.
       if ("issue" in payload && !payload.issue.pull_request) return;

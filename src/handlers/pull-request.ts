@@ -1,9 +1,7 @@
 import type { Probot } from "probot";
 import type { Capture } from "../pipeline/capture.js";
 import type { Runtime } from "../runtime.js";
-import { checkPayload } from "./check-payload.js";
 import { observeEvent } from "./observe-event.js";
-import { observationShapes } from "./payload-shapes.js";
 
 /** The pull_request actions that change a signal (closed also gives the final observation). */
 export const PULL_REQUEST_ACTIONS = [
@@ -28,9 +26,6 @@ export const PULL_REQUEST_ACTIONS = [
 export function registerPullRequest(app: Pick<Probot, "on">, runtime: Runtime, capture: Capture): void {
   app.on(
     PULL_REQUEST_ACTIONS.map((a) => `pull_request.${a}` as const),
-    (context) => {
-      checkPayload(context, observationShapes);
-      return observeEvent(context, runtime, capture, { prs: [context.payload.pull_request.number] });
-    },
+    (context) => observeEvent(context, runtime, capture, { prs: [context.payload.pull_request.number] }),
   );
 }

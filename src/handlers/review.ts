@@ -1,9 +1,7 @@
 import type { Probot } from "probot";
 import type { Capture } from "../pipeline/capture.js";
 import type { Runtime } from "../runtime.js";
-import { checkPayload } from "./check-payload.js";
 import { observeEvent } from "./observe-event.js";
-import { observationShapes } from "./payload-shapes.js";
 
 /** pull_request_review.{submitted,edited,dismissed} and pull_request_review_thread.{resolved,unresolved} → an observation. */
 export function registerReview(app: Pick<Probot, "on">, runtime: Runtime, capture: Capture): void {
@@ -15,9 +13,6 @@ export function registerReview(app: Pick<Probot, "on">, runtime: Runtime, captur
       "pull_request_review_thread.resolved",
       "pull_request_review_thread.unresolved",
     ],
-    (context) => {
-      checkPayload(context, observationShapes);
-      return observeEvent(context, runtime, capture, { prs: [context.payload.pull_request.number] });
-    },
+    (context) => observeEvent(context, runtime, capture, { prs: [context.payload.pull_request.number] }),
   );
 }

@@ -7,6 +7,7 @@ import { registerHandlers } from "./handlers/register-handlers.js";
 import { scheduleDelivery } from "./handlers/observe-event.js";
 import { actionsApiHandler } from "./http/actions-api.js";
 import { healthHandler } from "./http/health.js";
+import { limitWebhookBodies } from "./http/webhook-body-limit.js";
 import type { Capture } from "./pipeline/capture.js";
 import { DeliveryLog } from "./pipeline/delivery-log.js";
 import { githubSnapshots } from "./pipeline/github-snapshots.js";
@@ -66,6 +67,7 @@ export function createApp(options: AppOptions = {}): AppHandle {
     const capture: Capture = { observer, deliveries, tasks: new TaskSet(log), commitPrs: new CommitPullRequests() };
     state = { runtime, capture };
 
+    limitWebhookBodies(app, log);
     registerHandlers(app, runtime, capture);
     sweeper = startSweepScheduler(app, runtime);
     addHandler(healthHandler(() => healthReport(runtime, capture)));

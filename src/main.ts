@@ -1,6 +1,8 @@
 import { run, type Server } from "probot";
 import { createApp } from "./app.js";
+import { loadLogConfig } from "./config.js";
 import { ConfigError } from "./errors.js";
+import { createLog } from "./http/create-log.js";
 
 // `npm start`: Probot's own runner (it reads APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, PORT, HOST,
 // GHE_HOST... and, without credentials, serves the manifest flow that registers the app), plus
@@ -9,7 +11,8 @@ import { ConfigError } from "./errors.js";
 const app = createApp();
 let server: Server;
 try {
-  server = await run(app.appFn);
+  // Probot's logger, except that request logs are redacted (query values, Authorization).
+  server = await run(app.appFn, { log: await createLog(loadLogConfig()) });
 } catch (err) {
   const message = err instanceof ConfigError ? err.message : `pr-telemetry could not start: ${(err as Error).message}`;
   process.stderr.write(`${message}\n`);

@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nock from "nock";
@@ -13,16 +12,13 @@ import { makePoint } from "../../src/store/point.js";
 import { ROOT } from "../helpers/app-process.js";
 import { recordingLog } from "../helpers/silent-log.js";
 import { TestOctokit } from "../helpers/test-probot.js";
+import { webhookExamples } from "../helpers/webhook-examples.js";
 
 // The payload shapes must never refuse what GitHub really sends: every example payload of every
 // event app.yml subscribes to goes through the app, and none may be reported malformed.
 
-const require = createRequire(import.meta.url);
-const index = require("@octokit/webhooks-examples/api.github.com/index.json") as Array<{ name: string; examples: Array<Record<string, any>> }>;
 const subscribed = (parse(readFileSync(join(ROOT, "app.yml"), "utf8")) as { default_events: string[] }).default_events;
-const examples = index
-  .filter((family) => subscribed.includes(family.name))
-  .flatMap((family) => family.examples.map((payload, i) => ({ name: family.name, payload, label: `${family.name}.${payload["action"] ?? ""} #${i}` })));
+const examples = webhookExamples(subscribed);
 
 const snapshots: SnapshotFunctions<{ owner: string; repo: string; number: number }> = {
   fetch: async (_g, targets) => new Map(targets.map((t) => [`${t.owner}/${t.repo}#${t.number}`, t])),

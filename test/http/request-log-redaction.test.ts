@@ -28,6 +28,15 @@ async function requestWithSecrets(base: string): Promise<void> {
   await res.arrayBuffer();
 }
 
+describe("loadLogConfig (Probot's logging variables, read as Probot reads them)", () => {
+  it("defaults to info, pretty, and json when NODE_ENV=production; refuses an unknown LOG_LEVEL naming it", () => {
+    expect(loadLogConfig({})).toEqual({ level: "info", format: "pretty", levelInString: false, messageKey: undefined, sentryDsn: undefined });
+    expect(loadLogConfig({ NODE_ENV: "production" }).format).toBe("json");
+    expect(loadLogConfig({ NODE_ENV: "production", LOG_FORMAT: "pretty", LOG_LEVEL: "warn", LOG_LEVEL_IN_STRING: "true" })).toMatchObject({ format: "pretty", level: "warn", levelInString: true });
+    expect(() => loadLogConfig({ LOG_LEVEL: "verbose" })).toThrow(/LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent; got "verbose"/);
+  });
+});
+
 describe("redactQuery", () => {
   it("keeps the path and the names, drops every value", () => {
     expect(redactQuery("/api/actions?token=secret")).toBe("/api/actions?token=[redacted]");

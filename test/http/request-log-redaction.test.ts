@@ -33,7 +33,8 @@ describe("loadLogConfig (Probot's logging variables, read as Probot reads them)"
     expect(loadLogConfig({})).toEqual({ level: "info", format: "pretty", levelInString: false, messageKey: undefined, sentryDsn: undefined });
     expect(loadLogConfig({ NODE_ENV: "production" }).format).toBe("json");
     expect(loadLogConfig({ NODE_ENV: "production", LOG_FORMAT: "pretty", LOG_LEVEL: "warn", LOG_LEVEL_IN_STRING: "true" })).toMatchObject({ format: "pretty", level: "warn", levelInString: true });
-    expect(() => loadLogConfig({ LOG_LEVEL: "verbose" })).toThrow(/LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent; got "verbose"/);
+    const env: Record<string, string> = { LOG_LEVEL: "verbose" }; // Probot types LOG_LEVEL as its levels
+    expect(() => loadLogConfig(env)).toThrow(/LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent; got "verbose"/);
   });
 });
 

@@ -2,11 +2,13 @@ import type { BenchScenario } from "./scenario.js";
 import { exportScenario } from "./scenarios/export.js";
 import { influxScenario } from "./scenarios/influx.js";
 import { sweepBench } from "./scenarios/sweep.js";
+import { webhookBodyCap } from "./scenarios/webhook-body-cap.js";
 import { burstCoalescing, webhookAcks } from "./scenarios/webhooks.js";
 
 /** Every scenario `npm run bench` runs, in order. */
 export const scenarios: BenchScenario[] = [
   webhookAcks,
+  webhookBodyCap,
   burstCoalescing,
   influxScenario,
   sweepBench,

@@ -8,6 +8,7 @@ import { registerHandlers } from "./handlers/register-handlers.js";
 import { scheduleDelivery } from "./handlers/observe-event.js";
 import { actionsApiHandler } from "./http/actions-api.js";
 import { healthHandler } from "./http/health.js";
+import { limitWebhookBodies } from "./http/webhook-body-limit.js";
 import type { Capture } from "./pipeline/capture.js";
 import { DeliveryLog, type HeldRecord } from "./pipeline/delivery-log.js";
 import { githubSnapshots } from "./pipeline/github-snapshots.js";
@@ -68,6 +69,7 @@ export function createApp(options: AppOptions = {}): AppHandle {
     const capture: Capture = { observer, deliveries, tasks: new TaskSet(log), commitPrs: new CommitPullRequests() };
     state = { runtime, capture };
 
+    limitWebhookBodies(app, log);
     const resumers = registerHandlers(app, runtime, capture);
     sweeper = startSweepScheduler(app, runtime);
     addHandler(healthHandler(() => healthReport(runtime, capture)));

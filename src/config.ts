@@ -3,6 +3,7 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
+import { withDotEnv } from "./with-dot-env.js";
 
 /**
  * Every setting of pr-telemetry, validated once at start-up. Probot's own variables (APP_ID,
@@ -329,3 +330,46 @@ function readTokenFile(path: string, label: string, warnings: string[]): string 
   }
   return text.trim();
 }
+
+/** How the app's log is written: Probot's logging variables, read the way Probot reads them. */
+export interface LogConfig {
+  level: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+  format: "pretty" | "json";
+  levelInString: boolean;
+  messageKey: string | undefined;
+  sentryDsn: string | undefined;
+}
+
+const logEnvSchema = z.object({
+  LOG_LEVEL: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === "" ? "info" : v.trim()))
+    .pipe(z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], { error: (i) => `LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent; got "${String(i.input)}"` })),
+  LOG_FORMAT: optionalString,
+  LOG_LEVEL_IN_STRING: optionalString,
+  LOG_MESSAGE_KEY: optionalString,
+  SENTRY_DSN: optionalString,
+  NODE_ENV: optionalString,
+});
+
+/**
+ * Probot's logging variables (LOG_LEVEL, LOG_FORMAT, LOG_LEVEL_IN_STRING, LOG_MESSAGE_KEY,
+ * SENTRY_DSN), with Probot's defaults (json when NODE_ENV=production, pretty otherwise). `npm
+ * start` builds its logger from them before Probot starts (src/http/create-log.ts, so that request
+ * logs are redacted), so the default environment is the one Probot is about to apply: the process
+ * environment with `.env` (in the working directory) laid over it, as Probot's `run` does.
+ */
+export function loadLogConfig(env: NodeJS.ProcessEnv = withDotEnv(process.env)): LogConfig {
+  const parsed = logEnvSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(`Invalid configuration: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+  const e = parsed.data;
+  return {
+    level: e.LOG_LEVEL,
+    format: e.LOG_FORMAT ? (e.LOG_FORMAT === "pretty" ? "pretty" : "json") : e.NODE_ENV === "production" ? "json" : "pretty",
+    levelInString: e.LOG_LEVEL_IN_STRING === "true",
+    messageKey: e.LOG_MESSAGE_KEY,
+    sentryDsn: e.SENTRY_DSN,
+  };
+}
+

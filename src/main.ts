@@ -1,8 +1,9 @@
 import { run, type Server } from "probot";
 import { createApp, type AppHandle } from "./app.js";
-import { checkServerConfig, loadConfig } from "./config.js";
+import { checkServerConfig, loadConfig, loadLogConfig } from "./config.js";
 import { lockDataDir, type DataDirLock } from "./data-dir-lock.js";
 import { ConfigError } from "./errors.js";
+import { createLog } from "./http/create-log.js";
 import { withDotEnv } from "./with-dot-env.js";
 
 // `npm start`: Probot's own runner (it reads APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, PORT, HOST,
@@ -23,7 +24,8 @@ try {
   checkServerConfig(config);
   lock = await lockDataDir(config.dataDir, { onLost: (problem) => process.stderr.write(`pr-telemetry: ${problem}\n`) });
   if (lock.tookOver) process.stderr.write(`pr-telemetry: ${lock.tookOver}\n`);
-  server = await run(app.appFn, { env: { ...env, HOST: config.server.host } });
+  // Probot's logger, except that request logs are redacted (query values, Authorization).
+  server = await run(app.appFn, { env: { ...env, HOST: config.server.host }, log: await createLog(loadLogConfig(env)) });
 } catch (err) {
   const message = err instanceof ConfigError ? err.message : `pr-telemetry could not start: ${(err as Error).message}`;
   process.stderr.write(`${message}\n`);

@@ -14,14 +14,11 @@ interface CheckLike {
  * `status` never has one: then the PRs are found by the commit.
  */
 export function registerChecks(app: Pick<Probot, "on">, runtime: Runtime, capture: Capture): void {
-  app.on(["check_suite.completed"], (context) => observeEvent(context, runtime, capture, checkTarget(context.payload.check_suite, context.payload.repository?.id)));
+  app.on(["check_suite.completed"], (context) => observeEvent(context, runtime, capture, checkTarget(context.payload.check_suite, context.payload.repository.id)));
   app.on(["check_run.created", "check_run.completed", "check_run.rerequested"], (context) =>
-    observeEvent(context, runtime, capture, checkTarget(context.payload.check_run, context.payload.repository?.id)),
+    observeEvent(context, runtime, capture, checkTarget(context.payload.check_run, context.payload.repository.id)),
   );
-  app.on("status", (context) => {
-    const sha = (context.payload as { sha?: unknown }).sha;
-    return observeEvent(context, runtime, capture, { prs: [], sha: typeof sha === "string" ? sha : undefined });
-  });
+  app.on("status", (context) => observeEvent(context, runtime, capture, { prs: [], sha: context.payload.sha }));
 }
 
 /** The PRs a check names (only those whose base is this repository), else its head commit. */

@@ -26,10 +26,6 @@ export const PULL_REQUEST_ACTIONS = [
 export function registerPullRequest(app: Pick<Probot, "on">, runtime: Runtime, capture: Capture): void {
   app.on(
     PULL_REQUEST_ACTIONS.map((a) => `pull_request.${a}` as const),
-    (context) => observeEvent(context, runtime, capture, { prs: [numberOf(context.payload.pull_request)] }),
+    (context) => observeEvent(context, runtime, capture, { prs: [context.payload.pull_request.number] }),
   );
-}
-
-function numberOf(pr: unknown): number {
-  return typeof pr === "object" && pr !== null && typeof (pr as { number?: unknown }).number === "number" ? (pr as { number: number }).number : NaN;
 }

@@ -13,9 +13,6 @@ export function registerReview(app: Pick<Probot, "on">, runtime: Runtime, captur
       "pull_request_review_thread.resolved",
       "pull_request_review_thread.unresolved",
     ],
-    (context) => {
-      const pr = (context.payload as { pull_request?: { number?: unknown } }).pull_request;
-      return observeEvent(context, runtime, capture, { prs: typeof pr?.number === "number" ? [pr.number] : [] });
-    },
+    (context) => observeEvent(context, runtime, capture, { prs: [context.payload.pull_request.number] }),
   );
 }

@@ -1,6 +1,9 @@
+import { Probot } from "probot";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { EventHooks } from "../../src/handlers/event-hooks.js";
-import { testProbot } from "../helpers/test-probot.js";
+import { recordingLog } from "../helpers/silent-log.js";
+import { TestOctokit, testProbot } from "../helpers/test-probot.js";
 import { webhookExample } from "../helpers/webhook-examples.js";
 
 const labeled = () => ({ id: "d-1", name: "pull_request" as const, payload: webhookExample("pull_request", "labeled") as any });
@@ -45,5 +48,34 @@ describe("EventHooks", () => {
     });
     hooks.attach(probot);
     await expect(probot.receive(labeled())).rejects.toThrow(/one\ntwo/);
+  });
+
+  it("checks every family's payload shape before any family runs: a malformed payload is logged and acknowledged, no family runs", async () => {
+    const { log, entries } = recordingLog();
+    const probot = new Probot({ githubToken: "t", Octokit: TestOctokit, log });
+    const hooks = new EventHooks();
+    const ran: string[] = [];
+    hooks.checking({ pull_request: z.looseObject({ label: z.looseObject({ name: z.string() }) }) }).on("pull_request.labeled", () => void ran.push("a"));
+    hooks.checking({ pull_request: z.looseObject({ number: z.int().min(1) }) }).on("pull_request.labeled", () => void ran.push("b"));
+    hooks.attach(probot);
+    const delivery = labeled();
+    delivery.payload.number = -2;
+    await expect(probot.receive(delivery)).resolves.toBeUndefined();
+    expect(ran).toEqual([]);
+    expect(entries.filter((e) => String(e["msg"]).startsWith("malformed"))).toMatchObject([
+      { delivery: "d-1", event: "pull_request.labeled", problems: [{ path: "number", got: "-2" }] },
+    ]);
+    await probot.receive(labeled());
+    expect(ran).toEqual(["a", "b"]);
+  });
+
+  it("fails the delivery on a TypeError thrown by a handler (our bug, not a malformed payload)", async () => {
+    const probot = testProbot();
+    const hooks = new EventHooks();
+    hooks.checking({ pull_request: z.looseObject({}) }).on("pull_request.labeled", (context) => {
+      return (context.payload as any).no_such_object.field;
+    });
+    hooks.attach(probot);
+    await expect(probot.receive(labeled())).rejects.toThrow(/Cannot read properties of undefined/);
   });
 });

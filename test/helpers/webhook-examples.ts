@@ -13,3 +13,10 @@ export function webhookExample(event: string, action?: string, where: (p: Record
   if (!example) throw new Error(`no ${event}${action ? `.${action}` : ""} example in @octokit/webhooks-examples`);
   return structuredClone(example);
 }
+
+/** Every example payload of each of `events` (deep-copied), with a label such as `pull_request.closed #3`. */
+export function webhookExamples(events: readonly string[]): Array<{ name: string; payload: Record<string, any>; label: string }> {
+  return index
+    .filter((family) => events.includes(family.name))
+    .flatMap((family) => family.examples.map((payload, i) => ({ name: family.name, payload: structuredClone(payload), label: `${family.name}.${payload["action"] ?? ""} #${i}` })));
+}

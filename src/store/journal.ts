@@ -216,7 +216,13 @@ export class Journal implements PointStore {
    * check the file they write to anyway (see #append).
    */
   async repairTails(): Promise<void> {
-    for (const name of await listJournalFiles(this.dir)) {
+    let names: string[];
+    try {
+      names = await listJournalFiles(this.dir);
+    } catch {
+      return; // not a folder, not readable: the first write says so, with what to do
+    }
+    for (const name of names) {
       if (this.#closed) return;
       let fd: number;
       try {

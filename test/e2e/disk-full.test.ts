@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile, rm, unlink, writeFile } from "node:fs/promi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "../helpers/app-process.js";
+import { ROOT, runCliProcess } from "../helpers/app-process.js";
 import type { FakePullRequest, WebhookDelivery } from "../helpers/fake-github/index.js";
 import { startE2e, type E2e } from "./e2e-harness.js";
 
@@ -64,7 +64,7 @@ describe(`disk full (${variant})`, () => {
     const injected = mounted
       ? {}
       : {
-          entry: ["--import", "tsx", "--import", join(ROOT, "test/helpers/disk-full-preload.ts"), join(ROOT, "src/main.ts")],
+          entry: ["--import", join(ROOT, "test/helpers/disk-full-preload.mjs"), "--import", "tsx", join(ROOT, "src/main.ts")],
           env: { DISK_FULL_FLAG: flag },
         };
     // A long coalescing window: at the kill, acknowledged deliveries are still waiting to be observed.
@@ -82,7 +82,7 @@ describe(`disk full (${variant})`, () => {
     await rm(mountPoint, { recursive: true, force: true });
   });
 
-  it("refuses what it cannot record, glues nothing to a torn line, and observes every acknowledged delivery after a restart", async () => {
+  it("refuses what it cannot record, glues nothing to a torn line, and observes every acknowledged delivery and recorded action after a restart", async () => {
     const m = e.gh.model;
     const repo = m.addRepo("acme/full-disk");
     const prs: FakePullRequest[] = [];
@@ -117,10 +117,23 @@ describe(`disk full (${variant})`, () => {
     }
     expect(statusesWhileFull.filter((s) => s >= 500).length, `answers while the disk was full: ${statusesWhileFull.join(",")}`).toBeGreaterThan(0);
     expect((await logText()).endsWith("\n"), "the delivery log was left with a partial last line").toBe(false);
+    // The CLI, another process appending to the same journal file, cannot record either.
+    const recordAction = (reason: string) =>
+      runCliProcess(["record-action", "--repo", repo.fullName, "--pr", String(first.number), "--action", "request_review_fix", "--reason", reason], {
+        githubHost: e.gh.host,
+        dataDir: e.app.dataDir,
+        env: mounted ? {} : { NODE_OPTIONS: `--import=${join(ROOT, "test/helpers/disk-full-preload.mjs")}`, DISK_FULL_FLAG: flag },
+      });
+    if (!mounted) await writeFile(flag, "90"); // room for part of the action's line
+    const refused = await recordAction("while the disk was full");
+    expect(refused.code, refused.stderr).not.toBe(0);
+    expect(refused.stderr).toMatch(/ENOSPC/);
 
     // Room again: the next deliveries are acknowledged, then the process dies before observing them.
     if (mounted) await unlink(filler);
     else await unlink(flag);
+    const recorded = await recordAction("after the disk was freed");
+    expect(recorded.code, recorded.stderr).toBe(0);
     const afterFreed: FakePullRequest[] = [];
     for (let i = 0; i < 3; i++) {
       const pr = open();
@@ -133,6 +146,8 @@ describe(`disk full (${variant})`, () => {
 
     await e.restart();
     for (const pr of acked) await e.waitForTruth(pr, { since: new Date(0), timeoutMs: 30_000 });
+    const actions = (await e.points()).filter((p) => p.measurement === "action_taken" && p.fields.source === "cli");
+    expect(actions.map((p) => p.fields.reason)).toEqual(["after the disk was freed"]);
 
     // No line anywhere holds two records (a record glued to a partial one); the partial line is
     // a line of its own, set aside under DATA_DIR/torn and logged.

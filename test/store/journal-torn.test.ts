@@ -107,6 +107,22 @@ describe("Journal: a partial last line found when a file is opened", () => {
     expect(skipped[0]!.offset).toBe(whole);
   });
 
+  it("does not report a last line that was whole but for its newline (a write still being copied): it is read", async () => {
+    const path = join(dir, "2026-02-05.jsonl");
+    const first = new Journal({ dir, clock, flushIntervalMs: 0 });
+    await first.write([obs(1, 0)]);
+    await first.close();
+    await appendFile(path, JSON.stringify({ measurement: "pr_observation", time: "2026-02-05T09:01:00.000Z", tags: { repo: "dappcore/core", pr: "2" }, fields: { checks_total: 2 } }));
+    const torn: TornTail[] = [];
+    const second = new Journal({ dir, clock, flushIntervalMs: 0, onTorn: (t) => torn.push(t) });
+    await second.write([obs(3, 2)]);
+    await second.close();
+    expect(torn).toEqual([]);
+    const { points, skipped } = await readAll();
+    expect(points.map((p) => p.tags.pr)).toEqual(["1", "2", "3"]);
+    expect(skipped).toEqual([]);
+  });
+
   it("leaves a file that ends with a newline alone", async () => {
     const first = new Journal({ dir, clock, flushIntervalMs: 0 });
     await first.write([obs(1, 0)]);

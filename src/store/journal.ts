@@ -322,8 +322,14 @@ export class Journal implements PointStore {
    * reported without a copy: the bytes stay in the journal as an unreadable line.
    */
   #setAside(fd: number, file: string, end: number): void {
-    const start = lineStartBefore(fd, end);
-    const line = lineFrom(fd, start);
+    let start: number;
+    let line: Buffer;
+    try {
+      start = lineStartBefore(fd, end);
+      line = lineFrom(fd, start);
+    } catch {
+      return; // the append is done; a failure to look back must not turn it into a failed write
+    }
     try {
       parsePointLine(line.toString("utf8"));
       return; // complete after all

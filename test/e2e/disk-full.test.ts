@@ -68,7 +68,7 @@ describe(`disk full (${variant})`, () => {
           env: { DISK_FULL_FLAG: flag },
         };
     // A long coalescing window: at the kill, acknowledged deliveries are still waiting to be observed.
-    e = await startE2e({ env: { DEBOUNCE_MS: "3000", ...(injected.env ?? {}) }, app: { dataDir: join(mountPoint, "data"), ...(injected.entry ? { entry: injected.entry } : {}) } });
+    e = await startE2e({ env: { DEBOUNCE_MS: "5000", ...(injected.env ?? {}) }, app: { dataDir: join(mountPoint, "data"), ...(injected.entry ? { entry: injected.entry } : {}) } });
   }, 60_000);
   afterAll(async () => {
     await e?.close();
@@ -125,9 +125,11 @@ describe(`disk full (${variant})`, () => {
         env: mounted ? {} : { NODE_OPTIONS: `--import=${join(ROOT, "test/helpers/disk-full-preload.mjs")}`, DISK_FULL_FLAG: flag },
       });
     if (!mounted) await writeFile(flag, "90"); // room for part of the action's line
-    const refused = await recordAction("while the disk was full");
-    expect(refused.code, refused.stderr).not.toBe(0);
-    expect(refused.stderr).toMatch(/ENOSPC/);
+    // On the real tmpfs the last page of the journal file may still have room for a line (what
+    // the app wrote before decides): then the CLI records it, and it must be there in the end.
+    const whileFull = await recordAction("while the disk was full");
+    if (whileFull.code !== 0) expect(whileFull.stderr).toMatch(/ENOSPC/);
+    else expect(mounted, "the injected disk leaves room for part of a line only").toBe(true);
 
     // Room again: the next deliveries are acknowledged, then the process dies before observing them.
     if (mounted) await unlink(filler);
@@ -147,7 +149,7 @@ describe(`disk full (${variant})`, () => {
     await e.restart();
     for (const pr of acked) await e.waitForTruth(pr, { since: new Date(0), timeoutMs: 30_000 });
     const actions = (await e.points()).filter((p) => p.measurement === "action_taken" && p.fields.source === "cli");
-    expect(actions.map((p) => p.fields.reason)).toEqual(["after the disk was freed"]);
+    expect(actions.map((p) => p.fields.reason)).toEqual([...(whileFull.code === 0 ? ["while the disk was full"] : []), "after the disk was freed"]);
 
     // No line anywhere holds two records (a record glued to a partial one); the partial line is
     // a line of its own, set aside under DATA_DIR/torn and logged.

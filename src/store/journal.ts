@@ -1,4 +1,4 @@
-import { closeSync, createReadStream, fdatasync, fdatasyncSync, fstatSync, mkdirSync, openSync, readSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, createReadStream, fdatasync, fdatasyncSync, fstatSync, mkdirSync, openSync, readSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { access, constants, mkdir, readdir } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { StoreError } from "../errors.js";
@@ -341,6 +341,11 @@ export class Journal implements PointStore {
       mkdirSync(dirname(savedTo), { recursive: true });
       writeFileSync(savedTo, line);
     } catch {
+      try {
+        rmSync(savedTo, { force: true }); // no partial copy left behind
+      } catch {
+        // nothing more to do: the line stays in the journal, skipped by readers
+      }
       savedTo = undefined;
     }
     this.#onTorn?.({ file: join(basename(this.dir), file), offset: start, length: line.length, savedTo });

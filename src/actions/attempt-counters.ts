@@ -1,6 +1,7 @@
 import type { Logger } from "probot";
 import { listJournalFiles, readJournalLines } from "../store/journal.js";
 import { parsePointLine } from "../store/journal-line.js";
+import { skippedMessage } from "../store/journal-damage.js";
 import type { TelemetryStore } from "../store/open-store.js";
 import { pointKey, type Point } from "../store/point.js";
 import { join } from "node:path";
@@ -178,16 +179,20 @@ export class AttemptCounters implements AttemptSource {
     const dir = this.store.journal.dir;
     const files = await listJournalFiles(dir);
     for (const name of this.#offsets.keys()) if (!files.includes(name)) this.#offsets.delete(name);
+    // Lines are read once (from the offsets), so each unreadable action line is logged once.
+    let unreadable = 0;
+    let first: { file: string; offset: number } | undefined;
     for (const name of files) {
       let offset = this.#offsets.get(name) ?? 0;
       try {
-        for await (const { line, end } of readJournalLines(join(dir, name), offset)) {
+        for await (const { line, offset: at, end } of readJournalLines(join(dir, name), offset)) {
           offset = end;
           if (!line.startsWith(ACTION_LINE)) continue;
           try {
             this.#add(parsePointLine(line));
           } catch {
-            // A damaged line is reported by the journal's readers; here it is simply not an action.
+            unreadable++;
+            first ??= { file: name, offset: at };
           }
         }
       } catch (err) {
@@ -195,6 +200,7 @@ export class AttemptCounters implements AttemptSource {
       }
       this.#offsets.set(name, offset);
     }
+    if (unreadable) this.log.warn({ first }, skippedMessage(unreadable, "action_taken journal") + "; attempt counters leave them out");
     this.#journalReadAt = startedAt;
   }
 

@@ -1,6 +1,7 @@
 import type { FieldValue, Point } from "../store/point.js";
-import { formatPointLine, parsePointLine } from "../store/journal-line.js";
-import { JournalLineFetcher, JournalLinePoint, timeMsOf } from "./read-journal-points.js";
+import { formatPointLine } from "../store/journal-line.js";
+import { JournalLinePoint, timeMsOf } from "./read-journal-points.js";
+import { UnreadableLines } from "./unreadable-lines.js";
 import type { SortedRecord } from "./sorted-points.js";
 
 /** One training example: the state a PR was in when an action was taken, and what came of it. */
@@ -96,17 +97,36 @@ interface PendingAction {
 export async function* buildExamples(
   batches: AsyncIterable<SortedRecord[]>,
   counts: ExampleCounts = { examples: 0, censored: 0, withoutSignals: 0 },
+  /** Where unreadable lines are counted (a line whose fields are damaged is passed over). */
+  shared?: UnreadableLines,
 ): AsyncGenerator<Example> {
-  const fetcher = new JournalLineFetcher();
-  const fieldsOf = (payload: string) =>
-    parsePointLine(JournalLineFetcher.isRef(payload) ? fetcher.line(payload) : payload).fields;
+  const unreadable = shared ?? new UnreadableLines();
+  const fieldsOf = (payload: string) => unreadable.point(payload)?.fields;
   let group: string | undefined;
   let repo = "";
   let pr = 0;
   let actions: PendingAction[] = [];
-  let observation: { timeMs: number; payload: string; parsed?: Record<string, FieldValue> | undefined } | undefined;
+  // The newest readable observation so far, parsed; and the observations after it, not parsed
+  // yet (newest last): one of them is parsed only when an action needs signals, the newest
+  // readable one. Bounded: more than MAX_UNPARSED observations between two actions keep only
+  // the newest (a run of that many unreadable lines would then fall back to an older one).
+  let observation: { timeMs: number; parsed: Record<string, FieldValue> } | undefined;
+  let unparsed: Array<{ timeMs: number; payload: string }> = [];
   let outcome: { timeMs: number; fields: Record<string, FieldValue> } | undefined;
   let reopened = false;
+
+  const newestReadable = () => {
+    while (unparsed.length) {
+      const o = unparsed.pop()!;
+      const fields = fieldsOf(o.payload);
+      if (fields) {
+        observation = { timeMs: o.timeMs, parsed: sortedFields(fields) };
+        break;
+      }
+    }
+    unparsed = [];
+    return observation;
+  };
 
   function* flush(): Generator<Example> {
     for (const a of actions) {
@@ -150,38 +170,45 @@ export async function* buildExamples(
           pr = record.pr;
           actions = [];
           observation = undefined;
+          unparsed = [];
           outcome = undefined;
           reopened = false;
         }
         switch (record.measurement) {
           case "pr_observation":
-            observation = { timeMs: record.timeMs, payload: record.payload };
             if (outcome && !reopened) {
-              const state = fieldsOf(record.payload).state;
-              if (state === "OPEN") reopened = true;
+              const fields = fieldsOf(record.payload);
+              if (!fields) break; // unreadable: as if it were not there
+              unparsed = [];
+              observation = { timeMs: record.timeMs, parsed: sortedFields(fields) };
+              if (fields.state === "OPEN") reopened = true;
+            } else {
+              unparsed.push({ timeMs: record.timeMs, payload: record.payload });
+              if (unparsed.length > MAX_UNPARSED) unparsed.shift();
             }
             break;
           case "action_taken": {
-            if (observation && !observation.parsed) {
-              observation.parsed = sortedFields(fieldsOf(observation.payload));
-            }
-            actions.push({
-              timeMs: record.timeMs,
-              fields: fieldsOf(record.payload),
-              signals: observation?.parsed ?? null,
-              signalsMs: observation?.timeMs ?? null,
-            });
+            const fields = fieldsOf(record.payload);
+            if (!fields) break;
+            const signals = newestReadable();
+            actions.push({ timeMs: record.timeMs, fields, signals: signals?.parsed ?? null, signalsMs: signals?.timeMs ?? null });
             break;
           }
-          case "outcome":
-            outcome = { timeMs: record.timeMs, fields: fieldsOf(record.payload) };
+          case "outcome": {
+            const fields = fieldsOf(record.payload);
+            if (!fields) break;
+            outcome = { timeMs: record.timeMs, fields };
             reopened = false;
             break;
+          }
         }
       }
     }
     yield* flush();
   } finally {
-    fetcher.close();
+    if (!shared) unreadable.close();
   }
 }
+
+/** See buildExamples: unparsed observations kept between two actions. */
+const MAX_UNPARSED = 256;

@@ -1,4 +1,5 @@
-import { parsePointLine } from "../store/journal-line.js";
+import { JournalLinePoint } from "./read-journal-points.js";
+import { UnreadableLines } from "./unreadable-lines.js";
 import type { Point } from "../store/point.js";
 import { buildExamples, examplesProjection } from "./build-examples.js";
 import { sortedPoints, type SortedRecord } from "./sorted-points.js";
@@ -40,6 +41,25 @@ export interface Stats {
   duplicates: number;
 }
 
+/**
+ * The points whose fields can be read. Observations are counted one by one here, so each one's
+ * fields are parsed now (the export parses only those it uses; see UnreadableLines).
+ */
+async function* readable(source: AsyncIterable<Point[]>, unreadable: UnreadableLines): AsyncGenerator<Point[]> {
+  for await (const batch of source) {
+    yield batch.filter((point) => {
+      if (!(point instanceof JournalLinePoint)) return true;
+      try {
+        void point.fields;
+        return true;
+      } catch {
+        unreadable.skipped({ file: point.file, offset: point.offset, reason: "unreadable fields" });
+        return false;
+      }
+    });
+  }
+}
+
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = s.length >> 1;
@@ -58,8 +78,9 @@ function median(values: number[]): number {
 export async function computeStats(
   /** Batches of points: readJournalBatches, or inBatches(store.read(range)). */
   source: AsyncIterable<Point[]>,
-  options: { since?: Date | undefined; until?: Date | undefined; tmpDir?: string | undefined } = {},
+  options: { since?: Date | undefined; until?: Date | undefined; tmpDir?: string | undefined; unreadable?: UnreadableLines | undefined } = {},
 ): Promise<Stats> {
+  const unreadable = options.unreadable ?? new UnreadableLines();
   const sinceMs = options.since?.getTime() ?? -Infinity;
   const counts = { read: 0, kept: 0, withoutPr: 0, duplicates: 0 };
   const perPr: PrObservations[] = [];
@@ -73,8 +94,9 @@ export async function computeStats(
     let latest: { timeMs: number; payload: string } | undefined;
     const close = () => {
       if (current) perPr.push(current);
-      if (latest && latest.timeMs >= sinceMs) {
-        const result = String(parsePointLine(latest.payload).fields.result ?? "(none)");
+      const point = latest && latest.timeMs >= sinceMs ? unreadable.point(latest.payload) : undefined;
+      if (point) {
+        const result = String(point.fields.result ?? "(none)");
         outcomeCounts.set(result, (outcomeCounts.get(result) ?? 0) + 1);
       }
     };
@@ -111,8 +133,8 @@ export async function computeStats(
   const byAction = new Map<string, PerAction>();
   let prKey: string | undefined;
   let seen = new Set<string>();
-  const records = sortedPoints(source, { project: examplesProjection(options.since), tmpDir: options.tmpDir }, counts);
-  for await (const example of buildExamples(tally(records))) {
+  const records = sortedPoints(readable(source, unreadable), { project: examplesProjection(options.since), tmpDir: options.tmpDir, unreadable }, counts);
+  for await (const example of buildExamples(tally(records), undefined, unreadable)) {
     const action = example.action ?? "(none)";
     let stats = byAction.get(action);
     if (!stats) byAction.set(action, (stats = { taken: 0, prs: 0, resolved: 0, success: 0, hours: [] }));

@@ -11,6 +11,8 @@ export interface CardInput {
   repos: string[];
   generatedAt: Date;
   counts: ExportCounts;
+  /** Lines of the store that could not be read (torn or damaged), skipped. */
+  unreadable: number;
   written: WriteResult;
   /** The file names the card describes (relative to the card). */
   files: string[];
@@ -75,7 +77,8 @@ export function datasetCard(input: CardInput): string {
     "",
     "## Counts",
     "",
-    `- points read: ${c.read}; duplicates collapsed: ${c.duplicates}; points without a repo/pr tag (left out): ${c.withoutPr}`,
+    `- points read: ${c.read}; duplicates merged: ${c.duplicates}; points without a repo/pr tag (left out): ${c.withoutPr}`,
+    `- unreadable lines skipped: ${input.unreadable}${input.unreadable ? " (torn by a full disk or a power loss, or damaged; the export left them out)" : ""}`,
   );
   if (input.kind === "examples") {
     lines.push(`- examples: ${c.examples}; censored (no outcome yet): ${c.censored}; without signals: ${c.withoutSignals}`);
@@ -111,7 +114,7 @@ export function datasetCard(input: CardInput): string {
     "",
     "- Point in time: `signals` is never later than the action, not even by a millisecond; an observation at the action's very millisecond counts as before it.",
     "- Observations are taken on GitHub events and by the periodic sweep, not continuously: the newest observation before an action may be minutes old (`signals_time` says how old).",
-    "- Duplicates (same measurement, tags and time) are collapsed; the later write wins, as in InfluxDB, so the journal and InfluxDB give the same lines.",
+    "- Duplicates (same measurement, tags and time) are merged field by field, the later write's value winning, as InfluxDB stores them, so the journal and InfluxDB give the same lines.",
     "- `--since` selects the actions (or points); signals and outcomes are looked up in all the data up to `--until`.",
     "- `mergeable` is absent when GitHub had not computed mergeability; a missing field is not `false`.",
     "- Action success depends on what else happened to the PR: an example shows association, not the effect of the action alone.",

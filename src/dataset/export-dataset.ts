@@ -6,7 +6,8 @@ import { datasetCard } from "./dataset-card.js";
 import { emptyExportCounts, exportLines, KIND_MEASUREMENT, type ExportCounts, type ExportKind } from "./export-lines.js";
 import { openPointSource, type SourceName } from "./open-point-source.js";
 import type { SortCounts } from "./sorted-points.js";
-import { siblingPath, writeExport, type WriteResult } from "./write-export.js";
+import { UnreadableLines } from "./unreadable-lines.js";
+import { isSpecialFile, siblingPath, writeExport, type WriteResult } from "./write-export.js";
 
 export interface ExportOptions {
   kind: ExportKind;
@@ -47,8 +48,8 @@ export async function exportDataset(
     throw new InputError("--split writes three files: name the export with --out FILE (e.g. --out data/export.jsonl)", "split");
   }
   const started = performance.now();
-  let skippedLines = 0;
-  const source = openPointSource(config, options.from, () => skippedLines++);
+  const unreadable = new UnreadableLines();
+  const source = openPointSource(config, options.from, unreadable.skipped);
   const counts = emptyExportCounts();
   let written: WriteResult;
   try {
@@ -61,15 +62,18 @@ export async function exportDataset(
     };
     const lines = exportLines(
       source.read(range),
-      { kind: options.kind, since: options.since, tmpDir: options.tmpDir, runBytes: options.runBytes, onProgress: io.onProgress },
+      { kind: options.kind, since: options.since, tmpDir: options.tmpDir, runBytes: options.runBytes, onProgress: io.onProgress, unreadable },
       counts,
     );
     written = await writeExport(lines, { out: options.out, split: options.split, stdout: io.stdout, tmpDir: options.tmpDir });
   } finally {
+    unreadable.close();
     await source.close();
   }
+  const skippedLines = unreadable.count;
   let card: string | undefined;
-  if (options.out !== "-") {
+  // Only beside regular files: not /dev/null.card.md.
+  if (options.out !== "-" && (options.split || !(await isSpecialFile(options.out)))) {
     card = siblingPath(options.out, "card.md");
     const text = datasetCard({
       kind: options.kind,
@@ -79,6 +83,7 @@ export async function exportDataset(
       repos: options.repos,
       generatedAt: options.now ?? new Date(),
       counts,
+      unreadable: skippedLines,
       written,
       files: written.files.map((f) => basename(f)),
     });
@@ -96,7 +101,7 @@ export function formatExportSummary(s: ExportSummary): string {
   const lines = [`export: ${what} of ${n(c.prs)} PRs from ${n(c.read)} points (${s.source})`];
   if (s.kind === "examples") lines.push(`  censored (no outcome yet): ${n(c.censored)}; without signals: ${n(c.withoutSignals)}`);
   lines.push(
-    `  duplicates collapsed: ${n(c.duplicates)}; points without repo/pr tags: ${n(c.withoutPr)}; unreadable journal lines: ${n(s.skippedLines)}`,
+    `  duplicates collapsed: ${n(c.duplicates)}; points without repo/pr tags: ${n(c.withoutPr)}; unreadable lines skipped: ${n(s.skippedLines)}`,
   );
   if (s.written.splits) {
     for (const [name, split] of Object.entries(s.written.splits)) {

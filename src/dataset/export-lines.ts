@@ -1,9 +1,8 @@
 import type { Point } from "../store/point.js";
 import { buildExamples, examplesProjection, type ExampleCounts } from "./build-examples.js";
-import { parsePointLine } from "../store/journal-line.js";
 import { pivotPoint, rawProjection } from "./pivot-point.js";
-import { JournalLineFetcher } from "./read-journal-points.js";
 import { sortedPoints, type SortCounts } from "./sorted-points.js";
+import { UnreadableLines } from "./unreadable-lines.js";
 
 /** What `export --kind` can write: examples, or the raw points of one measurement. */
 export const EXPORT_KINDS = ["examples", "observations", "actions", "outcomes"] as const;
@@ -36,6 +35,8 @@ export interface ExportLinesOptions {
   runBytes?: number | undefined;
   tmpDir?: string | undefined;
   onProgress?: ((counts: SortCounts) => void) | undefined;
+  /** Counts lines found unreadable on the way (see UnreadableLines); the caller closes it. */
+  unreadable?: UnreadableLines | undefined;
 }
 
 export function emptyExportCounts(): ExportCounts {
@@ -52,7 +53,8 @@ export async function* exportLines(
   options: ExportLinesOptions,
   counts: ExportCounts = emptyExportCounts(),
 ): AsyncGenerator<ExportLine[]> {
-  const sortOptions = { runBytes: options.runBytes, tmpDir: options.tmpDir, onProgress: options.onProgress };
+  const unreadable = options.unreadable ?? new UnreadableLines();
+  const sortOptions = { runBytes: options.runBytes, tmpDir: options.tmpDir, onProgress: options.onProgress, unreadable };
   let lastGroup: string | undefined;
   const count = (line: ExportLine) => {
     counts.lines++;
@@ -64,7 +66,7 @@ export async function* exportLines(
   if (options.kind === "examples") {
     const records = sortedPoints(source, { ...sortOptions, project: examplesProjection(options.since) }, counts);
     let batch: ExportLine[] = [];
-    for await (const example of buildExamples(records, counts)) {
+    for await (const example of buildExamples(records, counts, unreadable)) {
       const line: ExportLine = {
         group: `${example.repo}#${example.pr}`,
         repo: example.repo,
@@ -83,18 +85,19 @@ export async function* exportLines(
     return;
   }
   const project = rawProjection(KIND_MEASUREMENT[options.kind], options.since);
-  const fetcher = new JournalLineFetcher();
   try {
     for await (const records of sortedPoints(source, { ...sortOptions, project }, counts)) {
-      const batch = records.map((r): ExportLine => {
-        const text = JournalLineFetcher.isRef(r.payload) ? fetcher.line(r.payload) : r.payload;
-        const line = JSON.stringify(pivotPoint(parsePointLine(text)));
-        return { group: r.group, repo: r.repo, pr: r.pr, timeMs: r.timeMs, line };
-      });
-      for (const line of batch) count(line);
-      yield batch;
+      const batch: ExportLine[] = [];
+      for (const r of records) {
+        const point = unreadable.point(r.payload);
+        if (!point) continue; // damaged inside its fields: skipped, counted
+        const line: ExportLine = { group: r.group, repo: r.repo, pr: r.pr, timeMs: r.timeMs, line: JSON.stringify(pivotPoint(point)) };
+        count(line);
+        batch.push(line);
+      }
+      if (batch.length) yield batch;
     }
   } finally {
-    fetcher.close();
+    if (!options.unreadable) unreadable.close();
   }
 }

@@ -22,7 +22,8 @@ export interface PointSource {
 /**
  * The store to read: `from`, or by default the configured one (InfluxDB when configured, else
  * the journal). The journal is read with readJournalBatches (fields parsed on demand); InfluxDB
- * through its store's streamed read (InfluxQL for v1, Flux for v2).
+ * through its store's streamed read (InfluxQL for v1, Flux for v2). `onSkip` hears of each journal
+ * line that is not a point and each InfluxDB point with a field of another type than declared.
  */
 export function openPointSource(config: Config, from: SourceName | undefined, onSkip?: (skipped: SkippedLine) => void): PointSource {
   const name = from ?? (config.influx ? "influx" : "journal");
@@ -41,5 +42,6 @@ export function openPointSource(config: Config, from: SourceName | undefined, on
     );
   }
   const store = openInfluxStore(config.influx);
-  return { name, label: `InfluxDB (${store.target})`, read: (range) => inBatches(store.read(range)), close: () => store.close() };
+  const skipped = (reason: string) => onSkip?.({ file: store.target, offset: 0, reason });
+  return { name, label: `InfluxDB (${store.target})`, read: (range) => inBatches(store.read(range, skipped)), close: () => store.close() };
 }

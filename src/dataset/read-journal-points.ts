@@ -63,6 +63,9 @@ const FIELDS = '},"fields":{';
 /** Reads measurement, time and tags of a journal line without parsing its fields; undefined if the line is not in serializePoint's shape. */
 export function parseJournalHead(line: string, file = "", offset = 0, length = 0): JournalLinePoint | undefined {
   if (!line.startsWith(HEAD) || !line.endsWith("}}")) return undefined;
+  // A second head: a partial line joined to the next one (a write cut short, before appends
+  // closed off partial lines). A quote inside a JSON string is escaped, so no whole line has it.
+  if (line.indexOf(HEAD, HEAD.length) !== -1) return undefined;
   const t = line.indexOf(TIME, HEAD.length);
   if (t === -1) return undefined;
   const g = line.indexOf(TAGS, t + TIME.length);
@@ -112,23 +115,32 @@ function knownMeasurement(text: string, start: number, end: number): string | un
  * the common case is a few indexOf calls; anything else goes to JSON.parse.
  */
 export function parseStringObject(text: string): unknown {
-  if (text.includes("\\")) return JSON.parse(text);
+  if (text.includes("\\")) return stringsOnly(JSON.parse(text));
   const out: Record<string, string> = {};
   if (text === "{}") return out;
   let i = 1;
   for (;;) {
-    if (text.charCodeAt(i) !== 34) return JSON.parse(text);
+    if (text.charCodeAt(i) !== 34) return stringsOnly(JSON.parse(text));
     const keyEnd = text.indexOf('"', i + 1);
-    if (keyEnd === -1 || text.charCodeAt(keyEnd + 1) !== 58 || text.charCodeAt(keyEnd + 2) !== 34) return JSON.parse(text);
+    if (keyEnd === -1 || text.charCodeAt(keyEnd + 1) !== 58 || text.charCodeAt(keyEnd + 2) !== 34) return stringsOnly(JSON.parse(text));
     const valueEnd = text.indexOf('"', keyEnd + 3);
     const key = knownKey(text, i + 1, keyEnd);
-    if (valueEnd === -1 || key === "__proto__") return JSON.parse(text);
+    if (valueEnd === -1 || key === "__proto__") return stringsOnly(JSON.parse(text));
     out[key] = text.slice(keyEnd + 3, valueEnd);
     const next = text.charCodeAt(valueEnd + 1);
     if (next === 125 && valueEnd + 2 === text.length) return out;
-    if (next !== 44) return JSON.parse(text);
+    if (next !== 44) return stringsOnly(JSON.parse(text));
     i = valueEnd + 2;
   }
+}
+
+/** Tags are strings: anything else (`"pr":5`, a nested object) makes the line unreadable. */
+function stringsOnly(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new StoreError("tags are not an object");
+  for (const key in value) {
+    if (typeof (value as Record<string, unknown>)[key] !== "string") throw new StoreError(`tag "${key}" is not a string`);
+  }
+  return value;
 }
 
 /** The time of a point in ms, without making a Date for a journal point. */
@@ -186,6 +198,15 @@ export async function* readJournalBatches(
           if (nl > start) {
             const line = buf.toString("utf8", start, nl);
             let point: Point | undefined = parseJournalHead(line, path, base + start, nl - start);
+            if (point && point.measurement !== "pr_observation") {
+              // Actions and outcomes are few: their fields are checked now. Observations' fields
+              // are checked when used (see UnreadableLines).
+              try {
+                void point.fields;
+              } catch {
+                point = undefined;
+              }
+            }
             if (!point) {
               try {
                 point = parsePointLine(line);

@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import { setImmediate } from "node:timers/promises";
 import { join } from "node:path";
 import type { Point } from "../store/point.js";
+import { serializePoint } from "../store/journal-line.js";
 import { timeMsOf } from "./read-journal-points.js";
+import { UnreadableLines } from "./unreadable-lines.js";
 
 /*
  * Why an external sort (and not "index actions, then scan observations"):
@@ -48,6 +50,8 @@ export interface SortOptions {
   /** Called every `progressEvery` points read, and once at the end. */
   onProgress?: ((counts: SortCounts) => void) | undefined;
   progressEvery?: number | undefined;
+  /** Reads the payloads of two writes of one identity to merge them, counting unreadable ones. */
+  unreadable?: UnreadableLines | undefined;
 }
 
 export interface SortCounts {
@@ -173,11 +177,11 @@ function compareInGroup(a: Entry, b: Entry): number {
  * run cut the comparisons several-fold: a PR's points arrive nearly in time order, which the
  * stable sort (TimSort) handles in about one pass.
  */
-function sortRun(buckets: Map<string, Bucket>, counts: SortCounts): Entry[] {
+function sortRun(buckets: Map<string, Bucket>, counts: SortCounts, lines: UnreadableLines): Entry[] {
   const out: Entry[] = [];
   const groups = [...buckets.keys()].sort();
   for (const group of groups) {
-    for (const e of dedup(buckets.get(group)!.entries.sort(compareInGroup), counts)) out.push(e);
+    for (const e of dedup(buckets.get(group)!.entries.sort(compareInGroup), counts, lines)) out.push(e);
   }
   return out;
 }
@@ -205,6 +209,7 @@ export async function* sortedPoints(
   let idents = new Map<string, string>();
   // Every PR seen (small next to the points): the merge orders groups by number, not by string.
   const allGroups = new Set<string>();
+  const lines = options.unreadable ?? new UnreadableLines();
   const add = (point: Point): void => {
     counts.read++;
     const repo = point.tags.repo;
@@ -254,7 +259,7 @@ export async function* sortedPoints(
       if (bytes >= runBytes) {
         dir ??= await mkdtemp(join(options.tmpDir ?? tmpdir(), "pr-telemetry-export-"));
         const path = join(dir, `run-${runs.length}.txt`);
-        writeRun(path, sortRun(buckets, counts));
+        writeRun(path, sortRun(buckets, counts, lines));
         runs.push(path);
         bytes = 0;
         buckets = new Map();
@@ -263,7 +268,7 @@ export async function* sortedPoints(
       }
     }
     options.onProgress?.(counts);
-    const last = sortRun(buckets, counts);
+    const last = sortRun(buckets, counts, lines);
     buckets = new Map();
     groups = new Map();
     idents = new Map();
@@ -275,19 +280,35 @@ export async function* sortedPoints(
     }
     const ids = new Map([...allGroups].sort().map((g, i) => [g, i]));
     allGroups.clear();
-    yield* mergeRuns(runs, last, ids, counts);
+    yield* mergeRuns(runs, last, ids, counts, lines);
   } finally {
+    if (!options.unreadable) lines.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   }
 }
 
-/** Keeps the last of each run of equal identities in a sorted array. */
-function dedup(sorted: Entry[], counts: SortCounts): Entry[] {
+/**
+ * Two writes of one identity as InfluxDB stores them: merged field by field, the later write's
+ * value winning, so a later write that carries fewer fields keeps the others (InfluxDB does not
+ * replace a point, it overwrites the fields written). An unreadable write is passed over
+ * (counted). Duplicates are rare (about 1% of points), so parsing both costs little.
+ */
+function mergeEntries(older: Entry, newer: Entry, lines: UnreadableLines): Entry {
+  if (older.payload === newer.payload) return newer;
+  const a = lines.point(older.payload);
+  const b = lines.point(newer.payload);
+  if (!a) return newer;
+  if (!b) return older;
+  return { ...newer, payload: serializePoint({ ...b, fields: { ...a.fields, ...b.fields } }) };
+}
+
+/** Collapses each run of equal identities in a sorted array into one (see mergeEntries). */
+function dedup(sorted: Entry[], counts: SortCounts, lines: UnreadableLines): Entry[] {
   const out: Entry[] = [];
   for (const entry of sorted) {
     const prev = out[out.length - 1];
     if (prev && sameIdentity(prev, entry)) {
-      out[out.length - 1] = entry;
+      out[out.length - 1] = mergeEntries(prev, entry, lines);
       counts.duplicates++;
     } else {
       out.push(entry);
@@ -428,6 +449,7 @@ async function* mergeRuns(
   memory: Entry[],
   ids: Map<string, number>,
   counts: SortCounts,
+  lines: UnreadableLines,
 ): AsyncGenerator<SortedRecord[]> {
   const readers = paths.map((p, i) => new RunReader(p, i, ids));
   for (const e of memory) e.groupId = ids.get(e.group)!;
@@ -493,6 +515,8 @@ async function* mergeRuns(
       if (pending && sameIdentity(pending, entry)) {
         // Equal identities come out in read order: `entry` is the later write.
         counts.duplicates++;
+        pending = mergeEntries(pending, entry, lines);
+        continue;
       } else if (pending) {
         batch.push(maker.make(pending));
         if (batch.length >= 4096) {

@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
-import { mkdtemp, rename, rm, unlink } from "node:fs/promises";
+import { mkdtemp, rename, rm, stat, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -25,14 +25,21 @@ export function siblingPath(out: string, part: string): string {
   return `${base}.${part}`;
 }
 
-/** A file written under a temporary name and renamed into place once complete. */
+/**
+ * A file written under a temporary name and renamed into place once complete; or, for a target
+ * that exists and is not a regular file (/dev/null, a FIFO, /dev/stdout), written directly: a
+ * rename would replace the device with a file.
+ */
 class OutputFile {
   readonly partial: string;
   #stream: WriteStream;
   #error: Error | undefined;
 
-  constructor(readonly path: string) {
-    this.partial = `${path}.partial`;
+  constructor(
+    readonly path: string,
+    readonly direct = false,
+  ) {
+    this.partial = direct ? path : `${path}.partial`;
     this.#stream = createWriteStream(this.partial);
     this.#stream.on("error", (err) => (this.#error = err));
   }
@@ -50,12 +57,12 @@ class OutputFile {
   async commit(): Promise<void> {
     await new Promise<void>((resolve, reject) => this.#stream.end((err?: Error | null) => (err ? reject(this.#failure(err)) : resolve())));
     if (this.#error) throw this.#failure(this.#error);
-    await rename(this.partial, this.path);
+    if (!this.direct) await rename(this.partial, this.path);
   }
 
   async abort(): Promise<void> {
     this.#stream.destroy();
-    await unlink(this.partial).catch(() => undefined);
+    if (!this.direct) await unlink(this.partial).catch(() => undefined);
   }
 
   #failure(err: Error): StoreError {
@@ -78,7 +85,7 @@ export async function writeExport(
       for await (const batch of lines) target.stdout(joinLines(batch));
       return { files: [] };
     }
-    const file = new OutputFile(target.out);
+    const file = new OutputFile(target.out, await isSpecialFile(target.out));
     try {
       for await (const batch of lines) await file.write(joinLines(batch));
       await file.commit();
@@ -134,6 +141,15 @@ export async function writeExport(
     throw err;
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Whether `path` exists and is not a regular file (a device, a FIFO, a socket). */
+export async function isSpecialFile(path: string): Promise<boolean> {
+  try {
+    return !(await stat(path)).isFile();
+  } catch {
+    return false; // does not exist yet: a new regular file
   }
 }
 

@@ -1,6 +1,7 @@
 import { readdir, rm } from "node:fs/promises";
 import type { Logger } from "probot";
-import { Journal, journalFileName, readJournal } from "../store/journal.js";
+import { Journal, journalFileName, readJournal, type SkippedLine } from "../store/journal.js";
+import { skippedMessage, tornMessage } from "../store/journal-damage.js";
 import { makePoint, type Point } from "../store/point.js";
 
 /** What the app took on when it acknowledged a delivery. */
@@ -64,7 +65,12 @@ export class DeliveryLog {
   ) {
     this.#log = options.log;
     this.#clock = options.clock ?? (() => new Date());
-    this.#journal = new Journal({ dir, flushIntervalMs: options.flushIntervalMs ?? 1000, clock: this.#clock });
+    this.#journal = new Journal({
+      dir,
+      flushIntervalMs: options.flushIntervalMs ?? 1000,
+      clock: this.#clock,
+      onTorn: (torn) => this.#log.warn({ ...torn }, tornMessage(torn)),
+    });
   }
 
   /**
@@ -75,7 +81,11 @@ export class DeliveryLog {
     const unfinished = new Map<string, DeliveryRecord>();
     const held = new Map<string, HeldRecord>();
     const since = new Date(this.#clock().getTime() - KEEP_DAYS * 86_400_000);
-    for await (const point of readJournal(this.dir, { since })) {
+    // A partial last line (the process died during a write cut short) is closed off first, so
+    // the records accepted from now on never join it.
+    await this.#journal.repairTails();
+    const skipped: SkippedLine[] = [];
+    for await (const point of readJournal(this.dir, { since }, (s) => skipped.push(s))) {
       const id = point.tags.id;
       if (!id) continue;
       if (point.measurement === ACCEPTED) {
@@ -115,6 +125,7 @@ export class DeliveryLog {
       }
     }
     this.#held = [...held.values()];
+    if (skipped.length) this.#log.warn({ first: skipped[0] }, skippedMessage(skipped.length, "delivery log"));
     await this.#prune(since);
     return [...unfinished.values()];
   }

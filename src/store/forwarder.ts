@@ -524,10 +524,19 @@ async function countLines(path: string, offset: number): Promise<number> {
     const buf = Buffer.allocUnsafe(1 << 20);
     let position = offset;
     let count = 0;
+    // An empty line is no point (readers skip it): the newline a journal appends to close off a
+    // partial line can make one (see Journal#append). `lineStart`: the byte before was a newline.
+    let lineStart = true;
     for (;;) {
       const { bytesRead } = await handle.read(buf, 0, buf.length, position);
       if (bytesRead === 0) return count;
-      for (let i = buf.indexOf(10, 0); i !== -1 && i < bytesRead; i = buf.indexOf(10, i + 1)) count++;
+      let from = 0;
+      for (let i = buf.indexOf(10, 0); i !== -1 && i < bytesRead; i = buf.indexOf(10, i + 1)) {
+        if (!(i === from && lineStart)) count++;
+        from = i + 1;
+        lineStart = true;
+      }
+      if (from < bytesRead) lineStart = false;
       position += bytesRead;
     }
   } finally {

@@ -171,18 +171,29 @@ function addField(line: LinePoint, measurement: string, key: string, value: Fiel
 
 /**
  * A field value read back from InfluxDB, typed per its declaration: InfluxQL's JSON and Flux's
- * CSV lose the integer/float distinction or carry everything as text.
+ * CSV lose the integer/float distinction or carry everything as text. Throws StoreError for a
+ * value that is not of its declared type: InfluxDB keeps a field's type per shard, so a field
+ * written with another type into another shard (or before the app declared it) comes back as
+ * that type, e.g. `checks_total` as "str". The stores skip such a point (and count it).
  */
 export function restoreFieldValue(measurement: string, key: string, value: unknown): FieldValue | undefined {
   if (value === null || value === undefined) return undefined;
   const declared = fieldType(measurement, key, typeof value === "boolean" || typeof value === "number" ? value : String(value));
+  const wrong = () => new StoreError(`field "${key}" of ${measurement} is declared ${declared} but InfluxDB holds ${JSON.stringify(value)} (a field type conflict between shards)`);
   switch (declared) {
     case "integer":
-    case "float":
-      return typeof value === "number" ? value : Number(value);
+    case "float": {
+      const n = typeof value === "number" ? value : typeof value === "string" && NUMBER.test(value) ? Number(value) : NaN;
+      if (!Number.isFinite(n) || (declared === "integer" && !Number.isInteger(n))) throw wrong();
+      return n;
+    }
     case "boolean":
-      return typeof value === "boolean" ? value : value === "true";
+      if (typeof value === "boolean") return value;
+      if (value === "true" || value === "false") return value === "true";
+      throw wrong();
     case "string":
       return typeof value === "string" ? value : String(value);
   }
 }
+
+const NUMBER = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;

@@ -1,4 +1,5 @@
-import type { PointStore } from "./store.js";
+import type { Point } from "./point.js";
+import type { PointStore, ReadRange } from "./store.js";
 
 /**
  * An InfluxDB store (v1 or v2 API). Besides the PointStore shape it takes ready lines of line
@@ -16,6 +17,11 @@ export interface InfluxStore extends PointStore {
    * own: the forwarder does.
    */
   writeLines(lines: string[]): Promise<void>;
+  /**
+   * Streams stored points in the range. A point with a field InfluxDB holds with another type
+   * than declared (a type conflict between shards) is skipped and passed to `onSkip`.
+   */
+  read(range?: ReadRange, onSkip?: (reason: string) => void): AsyncIterable<Point>;
   /** Whether InfluxDB answers /ping within `timeoutMs`. */
   ping(timeoutMs?: number): Promise<boolean>;
 }

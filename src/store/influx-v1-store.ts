@@ -92,7 +92,7 @@ export class InfluxV1Store implements InfluxStore {
    * one chunk at a time, so a large range never sits in memory whole. Tag values are decoded
    * (see encodeTagValue) and field values typed per their declaration.
    */
-  async *read(range?: ReadRange): AsyncIterable<Point> {
+  async *read(range?: ReadRange, onSkip?: (reason: string) => void): AsyncIterable<Point> {
     const q = influxQlFor(range);
     const params = new URLSearchParams({ db: this.#options.database, q, epoch: "ms", chunked: "true", chunk_size: "5000" });
     if (this.#options.retentionPolicy) params.set("rp", this.#options.retentionPolicy);
@@ -120,7 +120,7 @@ export class InfluxV1Store implements InfluxStore {
         if (json.error) throw new StoreError(`InfluxDB query failed: ${json.error}`);
         for (const result of json.results ?? []) {
           if (result.error) throw new StoreError(`InfluxDB query failed: ${result.error}`);
-          for (const series of result.series ?? []) yield* pointsOf(series);
+          for (const series of result.series ?? []) yield* pointsOf(series, onSkip);
         }
       }
     } finally {
@@ -158,19 +158,26 @@ interface Series {
   values: unknown[][];
 }
 
-function* pointsOf(series: Series): Iterable<Point> {
+function* pointsOf(series: Series, onSkip: ((reason: string) => void) | undefined): Iterable<Point> {
   const tags: Record<string, string> = {};
   for (const [key, value] of Object.entries(series.tags ?? {})) {
     if (value !== "") tags[key] = decodeTagValue(value);
   }
   const timeIndex = series.columns.indexOf("time");
-  for (const row of series.values) {
+  rows: for (const row of series.values) {
     const fields: Record<string, FieldValue> = {};
-    series.columns.forEach((column, i) => {
-      if (i === timeIndex) return;
-      const value = restoreFieldValue(series.name, column, row[i]);
+    for (let i = 0; i < series.columns.length; i++) {
+      if (i === timeIndex) continue;
+      const column = series.columns[i]!;
+      let value: FieldValue | undefined;
+      try {
+        value = restoreFieldValue(series.name, column, row[i]);
+      } catch (err) {
+        onSkip?.(`${(err as Error).message} at ${new Date(row[timeIndex] as number).toISOString()}`);
+        continue rows;
+      }
       if (value !== undefined) fields[column] = value;
-    });
+    }
     yield { measurement: series.name, time: new Date(row[timeIndex] as number), tags: { ...tags }, fields };
   }
 }

@@ -78,7 +78,7 @@ export class InfluxV2Store implements InfluxStore {
    * in the group key are the tags (decoded, see encodeTagValue); the rest are fields, typed per
    * their declaration. Rows are consumed as they arrive (iterateRows), never collected.
    */
-  async *read(range?: ReadRange): AsyncIterable<Point> {
+  async *read(range?: ReadRange, onSkip?: (reason: string) => void): AsyncIterable<Point> {
     const queryApi = this.#client.getQueryApi(this.#options.org);
     const stop = range?.until ? new Date(range.until.getTime() + 1) : FAR_FUTURE;
     const filters: string[] = [];
@@ -94,7 +94,15 @@ export class InfluxV2Store implements InfluxStore {
   |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumnKey: "_value")`;
     try {
       for await (const { values, tableMeta } of queryApi.iterateRows(query)) {
-        yield pointOfRow(values, tableMeta.columns);
+        let point: Point;
+        try {
+          point = pointOfRow(values, tableMeta.columns);
+        } catch (err) {
+          if (!(err instanceof StoreError)) throw err;
+          onSkip?.(err.message);
+          continue;
+        }
+        yield point;
       }
     } catch (err) {
       if (err instanceof StoreError) throw err;

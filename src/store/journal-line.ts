@@ -38,15 +38,33 @@ export function parsePointLine(line: string): Point {
     throw new StoreError(`not a JSON line: ${line.slice(0, 80)}`);
   }
   const r = raw as { measurement?: unknown; time?: unknown; tags?: unknown; fields?: unknown };
-  if (typeof r !== "object" || r === null || typeof r.measurement !== "string" || typeof r.time !== "string") {
+  if (typeof r !== "object" || r === null || Array.isArray(r) || typeof r.measurement !== "string" || typeof r.time !== "string") {
     throw new StoreError(`not a point line: ${line.slice(0, 80)}`);
   }
   const time = new Date(r.time);
   if (Number.isNaN(time.getTime())) throw new StoreError(`invalid time "${r.time}" in journal line`);
-  const tags = (r.tags ?? {}) as Record<string, string>;
-  const fields = (r.fields ?? {}) as Record<string, FieldValue>;
-  if (typeof tags !== "object" || typeof fields !== "object") {
-    throw new StoreError(`tags and fields must be objects: ${line.slice(0, 80)}`);
+  const tags = r.tags ?? {};
+  const fields = r.fields ?? {};
+  if (!isStringRecord(tags) || !isFieldRecord(fields)) {
+    throw new StoreError(`tags must be strings and fields finite numbers, booleans or strings: ${line.slice(0, 80)}`);
   }
   return { measurement: r.measurement, time, tags, fields };
+}
+
+// Checked by hand rather than with a zod schema: every line the forwarder ships goes through
+// here, and a loop over a few keys costs nothing next to the JSON.parse before it.
+function isStringRecord(value: unknown): value is Record<string, string> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  for (const key in value) if (typeof (value as Record<string, unknown>)[key] !== "string") return false;
+  return true;
+}
+
+/** Whether `value` is a point's fields: an object of finite numbers, booleans and strings. */
+export function isFieldRecord(value: unknown): value is Record<string, FieldValue> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  for (const key in value) {
+    const v = (value as Record<string, unknown>)[key];
+    if (typeof v === "number" ? !Number.isFinite(v) : typeof v !== "string" && typeof v !== "boolean") return false;
+  }
+  return true;
 }

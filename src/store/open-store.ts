@@ -3,6 +3,7 @@ import type { Config } from "../config.js";
 import { Forwarder } from "./forwarder.js";
 import type { InfluxStore } from "./influx-store.js";
 import { Journal } from "./journal.js";
+import { skippedMessage, tornMessage } from "./journal-damage.js";
 import { openInfluxStore } from "./open-influx-store.js";
 import type { Point } from "./point.js";
 import type { PointStore, ReadRange } from "./store.js";
@@ -65,7 +66,13 @@ export interface OpenStoreOptions {
  * INFLUX_DATABASE). With InfluxDB, a background forwarder starts shipping any backlog at once.
  */
 export async function openStore(config: Config, log: Logger, options: OpenStoreOptions = {}): Promise<TelemetryStore> {
-  const journal = new Journal({ dir: config.journalDir, flushIntervalMs: config.flushIntervalMs });
+  const journal = new Journal({
+    dir: config.journalDir,
+    flushIntervalMs: config.flushIntervalMs,
+    onTorn: (torn) => log.warn({ ...torn }, tornMessage(torn)),
+    onSkipped: (lines) => log.warn({ first: lines[0] }, skippedMessage(lines.length, "journal")),
+  });
+  await journal.repairTails();
   if (!config.influx && !options.influx) {
     log.info({ store: "journal", journal: config.journalDir }, `store: journal in ${config.journalDir} (no InfluxDB configured)`);
     return journalOnly(journal);

@@ -40,6 +40,14 @@ function dataset(): Point[] {
       points.push(obs(repo, pr, iso(60), { merge_state: "CLEAN", mergeable: true, checks_total: pr, pr_age_hours: 2 }));
       points.push(obs(repo, pr, iso(60), { merge_state: "CLEAN", mergeable: true, checks_total: pr, pr_age_hours: 3 })); // duplicate: later wins
       points.push(act(repo, pr, iso(61), "enable_auto_merge", { source: "inferred" }));
+      if (pr % 3 === 0) {
+        // The same identity written twice with different fields: InfluxDB merges them field by
+        // field (the later value wins), and so must the journal's readers.
+        points.push(obs(repo, pr, iso(90), { merge_state: "DIRTY", mergeable: false, checks_total: pr, head_sha: "def" }));
+        points.push(obs(repo, pr, iso(90), { checks_total: pr + 1, pr_age_hours: 5 }));
+        points.push(makePoint("action_taken", new Date(iso(95)), { repo, pr: String(pr) }, { action: "request_conflict_fix", reason: "first", source: "cli" }));
+        points.push(makePoint("action_taken", new Date(iso(95)), { repo, pr: String(pr) }, { reason: "second", actor: "orchestrator" }));
+      }
       if (pr % 4 !== 0) points.push(out(repo, pr, iso(120), pr % 5 ? "success" : "closed", 2 + pr / 10, `merged by ${hostile}`));
     }
   }
@@ -68,6 +76,35 @@ describe("export from the journal and from InfluxDB 1.6", () => {
     expect(fromInflux).toBe(journal);
   });
 
+  it("merges two writes of one identity field by field, the later value winning, as InfluxDB does", async () => {
+    for (const from of ["journal", "influx"]) {
+      const lines = jsonLines(await exportFrom(from, ["--kind", "observations", "--repo", "dappcore/core"]));
+      const merged = lines.find((l) => l.pr === 3 && l.time === "2026-02-03T09:30:00.000Z");
+      expect(merged, from).toEqual({
+        repo: "dappcore/core",
+        pr: 3,
+        time: "2026-02-03T09:30:00.000Z",
+        author: "jules[bot]",
+        checks_total: 4,
+        head_sha: "def",
+        merge_state: "DIRTY",
+        mergeable: false,
+        pr_age_hours: 5,
+        state: "OPEN",
+      });
+      const actions = jsonLines(await exportFrom(from, ["--kind", "actions", "--repo", "dappcore/core"]));
+      expect(actions.find((l) => l.pr === 3 && l.time === "2026-02-03T09:35:00.000Z"), from).toEqual({
+        repo: "dappcore/core",
+        pr: 3,
+        time: "2026-02-03T09:35:00.000Z",
+        action: "request_conflict_fix",
+        actor: "orchestrator",
+        reason: "second",
+        source: "cli",
+      });
+    }
+  });
+
   it("gives the stats the same way", async () => {
     const run = async (from: string) => {
       const io = memoryIo({ DATA_DIR: dataDir, HOME: dataDir, INFLUX_HOST: influx.url, INFLUX_DATABASE: influx.database });
@@ -77,7 +114,7 @@ describe("export from the journal and from InfluxDB 1.6", () => {
     const journal = await run("journal");
     const fromInflux = await run("influx");
     // InfluxDB collapsed the duplicates when they were written; the journal keeps both copies.
-    expect(journal.duplicates).toBe(24);
+    expect(journal.duplicates).toBe(40);
     expect(fromInflux.duplicates).toBe(0);
     expect({ ...fromInflux, duplicates: 0 }).toEqual({ ...journal, duplicates: 0 });
   });

@@ -63,8 +63,9 @@ describe("parseStringObject", () => {
     expect(parseStringObject(text)).toEqual(JSON.parse(text));
   });
 
-  it("leaves other shapes to JSON.parse, errors included", () => {
-    expect(parseStringObject('{"a":1, "b" : "2"}')).toEqual({ a: 1, b: "2" });
+  it("leaves other shapes to JSON.parse, errors included; a value that is not a string is refused", () => {
+    expect(parseStringObject('{"a":"1", "b" : "2"}')).toEqual({ a: "1", b: "2" });
+    expect(() => parseStringObject('{"a":1, "b" : "2"}')).toThrow(/tag "a" is not a string/);
     expect(() => parseStringObject('{"a":"1"')).toThrow(SyntaxError);
     expect(() => parseStringObject('{"a":"1"}x')).toThrow(SyntaxError);
   });

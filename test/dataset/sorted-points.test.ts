@@ -31,17 +31,20 @@ function randomPoints(count: number): Point[] {
     // Few distinct times, so equal times and duplicate identities are common.
     const time = new Date(Date.UTC(2026, 1, 1) + rand(40) * 60_000 + rand(3)).toISOString();
     const kind = rand(10);
-    if (kind < 7) points.push(obs(repo, pr, time, { checks_total: i, state: rand(4) ? "OPEN" : "CLOSED" }));
-    else if (kind < 9) points.push(act(repo, pr, time, ["wait", "request_review_fix"][rand(2)]!, { reason: `write ${i}` }));
+    // Writes of one identity carry different fields, so merging them field by field shows.
+    if (kind < 7) points.push(obs(repo, pr, time, rand(2) ? { checks_total: i, state: rand(4) ? "OPEN" : "CLOSED" } : { [`f${rand(3)}`]: i }));
+    else if (kind < 9) points.push(act(repo, pr, time, ["wait", "request_review_fix"][rand(2)]!, rand(2) ? { reason: `write ${i}` } : { actor: `a${i}` }));
     else points.push(out(repo, pr, time, ["success", "closed"][rand(2)]!, i / 10));
   }
   return points;
 }
 
-/** The obvious in-memory answer: last write per identity, sorted by repo, pr, time, kind. */
+/** The obvious in-memory answer: writes of an identity merged field by field (later wins), sorted by repo, pr, time, kind. */
 function reference(points: Point[], measurement: string): string[] {
   const latest = new Map<string, Point>();
-  for (const p of points) if (p.measurement === measurement) latest.set(pointKey(p), p);
+  for (const p of points) {
+    if (p.measurement === measurement) latest.set(pointKey(p), { ...p, fields: { ...latest.get(pointKey(p))?.fields, ...p.fields } });
+  }
   return [...latest.values()]
     .sort((a, b) => (a.tags.repo! < b.tags.repo! ? -1 : a.tags.repo! > b.tags.repo! ? 1 : 0) || Number(a.tags.pr) - Number(b.tags.pr) || a.time.getTime() - b.time.getTime())
     .map((p) => JSON.stringify(pivotPoint(p)));

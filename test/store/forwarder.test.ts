@@ -177,6 +177,24 @@ describe("forwarder: journal -> InfluxDB 1.6.7", () => {
     expect(store.forwarder!.deadLettered).toBe(2);
   });
 
+  it("dead-letters a torn tail (a write cut short) and forwards the point appended after it, without stalling", async () => {
+    const store = await open({ forward: false });
+    const t = Date.UTC(2026, 1, 5);
+    await store.write([makePoint("outcome", new Date(t), { repo: "o/r", pr: "1" }, { result: "success" })]);
+    const file = join(dataDir, "journal", (await readdir(join(dataDir, "journal")))[0]!);
+    await appendFile(file, '{"measurement":"outcome","time":"2026-02-05T00:00:00.001Z","tags":{"repo":"o/r","pr":"2"},"fields":{"res');
+    await store.write([makePoint("outcome", new Date(t + 2), { repo: "o/r", pr: "3" }, { result: "closed" })]);
+    // An empty line (a newline closing off a write that turned out whole) is no point waiting.
+    await appendFile(file, "\n");
+    expect(await store.drain(5000)).toEqual({ backlog: 0 });
+    expect(await countIn()).toBe(2);
+    const files = await readdir(join(dataDir, "dead-letter"));
+    const letters = (await readFile(join(dataDir, "dead-letter", files[0]!), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as DeadLetter);
+    expect(letters).toHaveLength(1);
+    expect(letters[0]!.reason).toMatch(/^unreadable journal line: not a JSON line/);
+    expect(await store.forwarder!.shipOnce()).toBe(0);
+  });
+
   it("drain with InfluxDB down returns the backlog, and shipOrFail throws a StoreError saying where the points are", async () => {
     const downUrl = `http://127.0.0.1:${await freePort()}`;
     const down = new InfluxV1Store({ url: downUrl, database });

@@ -4,6 +4,7 @@ import { computeStats } from "../../dataset/compute-stats.js";
 import { formatStats } from "../../dataset/format-stats.js";
 import { openPointSource, SOURCES, type SourceName } from "../../dataset/open-point-source.js";
 import { parseTimeWindow } from "../../dataset/parse-time-arg.js";
+import { UnreadableLines } from "../../dataset/unreadable-lines.js";
 import type { CliCommand } from "../command.js";
 import type { CliIo } from "../cli-io.js";
 import { parseRepos } from "./export.js";
@@ -32,14 +33,16 @@ export const statsCommand: CliCommand = {
     const { since, until } = parseTimeWindow(args, now);
     const repos = parseRepos(args.repo);
     const config = loadConfig(io.env);
-    let skipped = 0;
-    const source = openPointSource(config, args.from, () => skipped++);
+    const unreadable = new UnreadableLines();
+    const source = openPointSource(config, args.from, unreadable.skipped);
     try {
       const range = { until, repos: repos.length ? repos : undefined, measurements: ["pr_observation", "action_taken", "outcome"] };
-      const stats = await computeStats(source.read(range), { since, until });
+      const stats = await computeStats(source.read(range), { since, until, unreadable });
       io.stdout(args.json ? JSON.stringify(stats, null, 2) + "\n" : formatStats(stats));
-      if (skipped) io.stderr(`stats: ${skipped} unreadable journal lines were skipped\n`);
+      // Said once, with the count: the lines were left out of the figures above.
+      if (unreadable.count) io.stderr(`stats: ${unreadable.count} unreadable line(s) skipped (torn by a full disk or a power loss, or damaged) from the ${source.label}\n`);
     } finally {
+      unreadable.close();
       await source.close();
     }
   },

@@ -157,7 +157,8 @@ function clueOf(context: InferredContext): ActionClue | undefined {
   const what = eventClue(payload);
   if (!what) return undefined;
   if (!Number.isInteger(what.pr) || Number.isNaN(Date.parse(what.time))) {
-    // A malformed payload (see handlers/event-hooks.ts): it lacks the PR or the event's time.
+    // Unreachable for a webhook (payload-shapes.ts checks both before any family runs); if it
+    // ever happens it is our bug, and the delivery fails (500) so that it can be redelivered.
     throw new TypeError(`${context.name}.${payload.action} payload lacks the pull request number or the event's time`);
   }
   return { ...base, ...what };

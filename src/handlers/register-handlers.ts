@@ -5,6 +5,8 @@ import { registerChecks } from "./checks.js";
 import { recentJournalPoints } from "../outcomes/recent-outcomes.js";
 import { REDELIVERY_DAYS, registerClosed } from "./closed.js";
 import { EventHooks } from "./event-hooks.js";
+import type { SkippedLine } from "../store/journal.js";
+import { skippedMessage } from "../store/journal-damage.js";
 import type { HeldResumers } from "./hold-while-waiting.js";
 import { registerInferredActions } from "./inferred-actions.js";
 import { inferredActionShapes, observationShapes, outcomeShapes } from "./payload-shapes.js";
@@ -25,7 +27,11 @@ export function registerHandlers(app: Pick<Probot, "on">, runtime: Runtime, capt
   registerReview(hooks.checking(observationShapes), runtime, capture); // pull_request_review.*, pull_request_review_thread.*
   registerChecks(hooks.checking(observationShapes), runtime, capture); // check_suite.completed, check_run.*, status
   // What a redelivery (or a held record resumed at start) must not write twice: one read of the journal for both.
-  const journalRecent = recentJournalPoints(runtime.config.journalDir, REDELIVERY_DAYS, ["outcome", "action_taken"]);
+  const skipped: SkippedLine[] = [];
+  const journalRecent = recentJournalPoints(runtime.config.journalDir, REDELIVERY_DAYS, ["outcome", "action_taken"], new Date(), (s) => skipped.push(s));
+  void journalRecent.then(() => {
+    if (skipped.length) runtime.log.warn({ first: skipped[0] }, skippedMessage(skipped.length, "recent outcome/action"));
+  }, () => undefined);
   const outcome = registerClosed(hooks.checking(outcomeShapes), runtime, capture.deliveries, journalRecent); // pull_request.closed → outcome
   const action = registerInferredActions(hooks.checking(inferredActionShapes), runtime, capture.deliveries, journalRecent); // orchestrators' issue_comment.created and pull_request.* → action_taken
   hooks.attach(app);

@@ -75,7 +75,8 @@ export function closedPullRequestFromPayload(payload: ClosedPayload): ClosedPull
   const closedAt = new Date(pr.closed_at ?? pr.merged_at ?? pr.created_at);
   const createdAt = new Date(pr.created_at);
   if (Number.isNaN(createdAt.getTime()) || Number.isNaN(closedAt.getTime()) || !Number.isInteger(pr.number)) {
-    // A malformed payload, like one missing pull_request altogether (see handlers/event-hooks.ts).
+    // Unreachable for a webhook (payload-shapes.ts checks these first); from another caller, a
+    // refusal rather than an outcome at an invented time.
     throw new TypeError("pull_request.closed payload lacks pull_request.number, created_at or closed_at");
   }
   return {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { buildClosedPullRequestsQuery } from "../../src/sweep/closed-pull-requests-query.js";
-import { OPEN_PULL_REQUESTS_QUERY } from "../../src/sweep/open-pull-requests-query.js";
+import { buildClosedPullRequestsQuery } from "../../src/github/queries/closed-pull-requests.js";
+import { OPEN_PULL_REQUESTS_QUERY } from "../../src/github/queries/open-pull-requests.js";
 import { validationErrors } from "../github/schema.js";
 import { shapeMismatches } from "../github/selection-keys.js";
 import { closedNode, notFoundBody, openPage, prNode } from "./github-shapes.js";

@@ -1,7 +1,8 @@
 import nock from "nock";
 import { ProbotOctokit } from "probot";
 import { describe, expect, it } from "vitest";
-import { batchedConfigReaders, buildRepoConfigsQuery } from "../../src/sweep/repo-configs-query.js";
+import { buildRepoConfigsQuery } from "../../src/github/queries/repo-configs.js";
+import { batchedConfigReaders } from "../../src/sweep/batched-config-readers.js";
 import { validationErrors } from "../github/schema.js";
 import { shapeMismatches } from "../github/selection-keys.js";
 import { configsBody } from "./github-shapes.js";

@@ -31,10 +31,13 @@ export function describeGitHubFailure(error: unknown): string {
 /**
  * The GitHubError for an octokit error: the message says what to do (describeGitHubFailure,
  * prefixed with `what` was asked when given); status, GraphQL error types, retry-after and the
- * network failure are kept, the request (and its token) is not. A GitHubError is returned as is.
+ * network failure are kept, the request (and its token) is not. A GitHubError keeps its own text.
  */
 export function toGitHubError(error: unknown, targets: readonly string[] = [], what?: string): GitHubError {
-  if (error instanceof GitHubError) return error;
+  if (error instanceof GitHubError) {
+    if (!what) return error;
+    return new GitHubError(`${what}: ${error.message}`, error.targets, error.status, error.errorTypes, error.detail);
+  }
   const described = describeGitHubFailure(error);
   return new GitHubError(what ? `${what}: ${described}` : described, targets, statusOf(error), graphqlErrorTypes(error), {
     githubMessage: githubMessageOf(error),

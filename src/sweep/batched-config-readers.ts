@@ -5,7 +5,7 @@ import { networkFailureOf } from "../github/describe-github-failure.js";
 import { buildRepoConfigsQuery, REPO_CONFIGS_PER_QUERY } from "../github/queries/repo-configs.js";
 import { splitRepo } from "../github/repo-name.js";
 import { REPO_CONFIG_FILE } from "../repo-config/repo-config.js";
-import { readRepoConfig } from "./read-repo-config.js";
+import { readRepoConfig } from "../github/read-repo-config.js";
 
 type FileAnswer = { file: { text?: string | null } | null } | null;
 

@@ -4,6 +4,7 @@ import { GitHubError } from "../errors.js";
 import { describeGitHubFailure, networkFailureOf } from "../github/describe-github-failure.js";
 import { completeSnapshot } from "../github/fetch-snapshots.js";
 import { graphqlClient, withHalvingPages, type GraphqlClient, type GraphqlRateLimit } from "../github/graphql-client.js";
+import { listInstallationRepos } from "../github/list-installation-repos.js";
 import { isHostUnreachable } from "../github/network-failure.js";
 import type { PullRequestSnapshot } from "../github/pr-snapshot.js";
 import {
@@ -134,7 +135,8 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
       try {
         let repos = target.repos;
         if (!repos) {
-          const listed = await withRetryAfter(() => listRepos(target, log), { log, sleep: options.sleep, signal: options.signal });
+          const listed = await withRetryAfter(() => listInstallationRepos(target.octokit), { log, sleep: options.sleep, signal: options.signal });
+          log.debug({ target: target.name, repos: listed.repos.length }, "sweep: repositories listed");
           for (const repo of listed.archived) summary.skipped.push({ repo, reason: "archived" });
           repos = listed.repos;
         }
@@ -251,24 +253,6 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
   if (stops.length) summary.stoppedEarly = [...new Set(stops)].join("; ");
   summary.durationMs = now().getTime() - startedAt.getTime();
   return summary;
-}
-
-/** Every repository an installation can see (100 a page), archived ones left out. */
-async function listRepos(target: SweepTarget, log: Logger): Promise<{ repos: string[]; archived: string[] }> {
-  const octokit = target.octokit;
-  const repos: string[] = [];
-  const archived: string[] = [];
-  for await (const page of octokit.paginate.iterator(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 })) {
-    for (const repo of page.data) {
-      if (repo.archived) {
-        archived.push(repo.full_name);
-        continue;
-      }
-      repos.push(repo.full_name);
-    }
-  }
-  log.debug({ target: target.name, repos: repos.length }, "sweep: repositories listed");
-  return { repos, archived };
 }
 
 /** What sweepRepo works on: one repository of a target, what the store knows of it, where to count. */

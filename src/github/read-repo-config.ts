@@ -1,5 +1,5 @@
 import type { ProbotOctokit } from "probot";
-import { splitRepo } from "../github/repo-name.js";
+import { splitRepo } from "./repo-name.js";
 import { REPO_CONFIG_FILE } from "../repo-config/repo-config.js";
 
 /**

@@ -293,6 +293,7 @@ async function sweepRepo(input: SweepRepoInput): Promise<SweptRepo> {
       (first) => github.data<OpenPullRequestsPage>(OPEN_PULL_REQUESTS_QUERY, { owner, name, first, after: cursor }, { targets: [repo] }),
       {
         pageSize,
+        minPageSize: MIN_PAGE_SIZE,
         onHalve: (smaller) => options.log.warn({ repo, pageSize: smaller }, "sweep: GitHub failed a page; asking again with smaller pages"),
       },
     );

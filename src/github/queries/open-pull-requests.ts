@@ -5,7 +5,7 @@ import { PULL_REQUEST_SNAPSHOT_FRAGMENT } from "./pull-request-snapshot.js";
 /**
  * Open pull requests a page per request. 50 full snapshots a page (~15,000 nodes) is what the
  * snapshot fragment was sized for; on a 502/504 (GitHub's answer to a query that ran too long)
- * the sweep asks again with half the page size.
+ * the sweep asks again with half the page size (withHalvingPages).
  */
 export const OPEN_PULL_REQUESTS_PAGE_SIZE = 50;
 

@@ -24,10 +24,12 @@ export class StoreError extends Error {
 
 /**
  * GitHub could not give what was asked (an HTTP error after Probot's retries, a GraphQL error
- * other than NOT_FOUND). The message names the pull requests (`owner/repo#n`) and GitHub's own
- * error text; `targets` lists them, `status` is the HTTP status when there was one (0 otherwise)
- * and `errorTypes` the GraphQL error types (e.g. FORBIDDEN, MAX_NODE_LIMIT_EXCEEDED).
- * Never carries the request (its headers hold the installation token).
+ * other than NOT_FOUND, no answer at all). The message names the pull requests (`owner/repo#n`)
+ * or the repository, GitHub's own error text and what to do next; `targets` lists them, `status`
+ * is the HTTP status when there was one (0 otherwise; octokit's 500 for a request that got no
+ * answer is kept, `detail.network` says so) and `errorTypes` the GraphQL error types (e.g.
+ * FORBIDDEN, MAX_NODE_LIMIT_EXCEEDED). `detail` keeps what the retry and halving policy and the
+ * messages need. Never carries the request (its headers hold the installation token).
  */
 export class GitHubError extends Error {
   override name = "GitHubError";
@@ -36,7 +38,18 @@ export class GitHubError extends Error {
     readonly targets: readonly string[] = [],
     readonly status = 0,
     readonly errorTypes: readonly string[] = [],
+    readonly detail: GitHubErrorDetail = {},
   ) {
     super(message);
   }
+}
+
+/** What a GitHubError keeps of the failure, without the request. */
+export interface GitHubErrorDetail {
+  /** GitHub's (or octokit's) own message, as it came. */
+  githubMessage?: string | undefined;
+  /** GitHub's retry-after header, in seconds. */
+  retryAfter?: number | undefined;
+  /** The request got no HTTP answer: the system's code and the host it went to. */
+  network?: { code: string; host: string | undefined } | undefined;
 }

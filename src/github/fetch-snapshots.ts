@@ -1,5 +1,7 @@
 import { GitHubError } from "../errors.js";
-import { describeNetworkFailure, networkFailure } from "./network-failure.js";
+import { networkFailureOf, statusOf } from "./describe-github-failure.js";
+import { asGraphqlClient, type GraphqlClient, type GraphqlFn } from "./graphql-client.js";
+import { describeNetworkFailure } from "./network-failure.js";
 import type {
   PullRequestSnapshot,
   SnapshotCheckContext,
@@ -11,7 +13,7 @@ import { CHECK_CONTEXTS_PAGE_QUERY } from "./queries/check-contexts-page.js";
 import { OPINIONATED_REVIEWS_PAGE_QUERY } from "./queries/opinionated-reviews-page.js";
 import { buildSnapshotQuery } from "./queries/pull-request-snapshot.js";
 import { REVIEW_THREADS_PAGE_QUERY } from "./queries/review-threads-page.js";
-import { describeGraphqlErrors, splitAliasedAnswer, type GraphqlErrorEntry } from "./split-aliased-answer.js";
+import { describeGraphqlErrors, type GraphqlErrorEntry } from "./split-aliased-answer.js";
 
 /** One pull request to snapshot. */
 export interface SnapshotTarget {
@@ -19,9 +21,6 @@ export interface SnapshotTarget {
   repo: string;
   number: number;
 }
-
-/** `octokit.graphql` (an installation's Probot octokit: retries and throttling included). */
-export type GraphqlFn = (query: string, variables?: Record<string, unknown>) => Promise<unknown>;
 
 /**
  * How many pull requests one aliased query asks for. GitHub answers a query within 10 s or
@@ -49,10 +48,11 @@ export type OnDropped = (key: string, reason: string) => void;
  * NOT_FOUND for a moment). If it fails again it maps to `null` and `onDropped` is told its key and
  * GitHub's message; the caller must not ask again forever. A failure of the whole request (HTTP
  * error after Probot's retry/throttling plugins gave up, a rate limit, the node limit) still
- * throws a `GitHubError` naming the pull requests; retrying is left to those plugins and the caller.
+ * throws a `GitHubError` naming the pull requests; retrying is left to those plugins and the caller
+ * (or to the policy of the GraphqlClient passed instead of `octokit.graphql`).
  */
 export async function fetchSnapshots(
-  graphql: GraphqlFn,
+  graphql: GraphqlFn | GraphqlClient,
   targets: SnapshotTarget[],
   onDropped?: OnDropped,
 ): Promise<Map<string, PullRequestSnapshot | null>> {
@@ -64,12 +64,13 @@ export async function fetchSnapshots(
   }
   const distinct = [...byIdentity.values()].map((same) => same[0] as SnapshotTarget);
 
+  const client = asGraphqlClient(graphql);
   const result = new Map<string, PullRequestSnapshot | null>();
   for (let i = 0; i < distinct.length; i += MAX_TARGETS_PER_QUERY) {
     const chunk = distinct.slice(i, i + MAX_TARGETS_PER_QUERY);
-    for (const [target, first] of await fetchChunk(graphql, chunk)) {
+    for (const [target, first] of await fetchChunk(client, chunk)) {
       let fetched = first;
-      if (!fetched.ok) fetched = (await fetchChunk(graphql, [target]))[0]![1];
+      if (!fetched.ok) fetched = (await fetchChunk(client, [target]))[0]![1];
       if (!fetched.ok) onDropped?.(snapshotKey(target), fetched.reason);
       const snapshot = fetched.ok ? fetched.snapshot : null;
       for (const same of byIdentity.get(snapshotKey(target).toLowerCase()) ?? []) {
@@ -80,27 +81,21 @@ export async function fetchSnapshots(
   return result;
 }
 
-interface GraphqlAnswer {
-  data: Record<string, unknown> | null;
-  errors: GraphqlErrorEntry[];
-}
-
 /** One target's answer within a query: its snapshot (null: none), or why GitHub refused it. */
 type TargetFetch = { ok: true; snapshot: PullRequestSnapshot | null } | { ok: false; reason: string };
 
 /** A failure of the request itself (HTTP, network): it concerns every target of the query. */
 class TransportFailure extends GitHubError {}
 
-async function fetchChunk(graphql: GraphqlFn, chunk: SnapshotTarget[]): Promise<Array<[SnapshotTarget, TargetFetch]>> {
+async function fetchChunk(client: GraphqlClient, chunk: SnapshotTarget[]): Promise<Array<[SnapshotTarget, TargetFetch]>> {
   const { query, variables, aliases } = buildSnapshotQuery(chunk);
   const keys = chunk.map(snapshotKey);
-  const answer = await callGraphql(graphql, query, variables, keys);
-  const { results, unattributed } = splitAliasedAnswer(answer, aliases);
+  const { results, unattributed } = await askGraphql(() => client.aliased(query, variables, aliases, keys), keys);
   if (unattributed.length > 0) throw graphqlFailure(unattributed.map((error) => ({ error, keys })));
 
   // Asked again together: fewer targets than this query, since an error hit at least one alias.
   const unanswered = aliases.filter((a) => "unanswered" in results.get(a)!);
-  const again = new Map(unanswered.length > 0 ? await fetchChunk(graphql, unanswered.map((a) => a.target)) : []);
+  const again = new Map(unanswered.length > 0 ? await fetchChunk(client, unanswered.map((a) => a.target)) : []);
   const out: Array<[SnapshotTarget, TargetFetch]> = [];
   for (const a of aliases) {
     const r = results.get(a)!;
@@ -110,7 +105,7 @@ async function fetchChunk(graphql: GraphqlFn, chunk: SnapshotTarget[]): Promise<
     }
     const snapshot = r.value as PullRequestSnapshot | null;
     try {
-      out.push([a.target, { ok: true, snapshot: snapshot && (await completeSnapshot(graphql, snapshot, snapshotKey(a.target))) }]);
+      out.push([a.target, { ok: true, snapshot: snapshot && (await completeSnapshot(client, snapshot, snapshotKey(a.target))) }]);
     } catch (err) {
       if (err instanceof TransportFailure) throw err;
       out.push([a.target, { ok: false, reason: (err as Error).message }]);
@@ -119,33 +114,13 @@ async function fetchChunk(graphql: GraphqlFn, chunk: SnapshotTarget[]): Promise<
   return out;
 }
 
-/** Runs one query; a GraphQL response with errors comes back as data + errors, HTTP failures throw. */
-async function callGraphql(
-  graphql: GraphqlFn,
-  query: string,
-  variables: Record<string, unknown>,
-  keys: string[],
-): Promise<GraphqlAnswer> {
+/** Runs one call of the client; its GitHubError (HTTP, network) becomes the snapshot path's own message. */
+async function askGraphql<T>(call: () => Promise<T>, keys: string[]): Promise<T> {
   try {
-    const data = (await graphql(query, variables)) as Record<string, unknown> | null;
-    return { data, errors: [] };
+    return await call();
   } catch (error) {
-    // @octokit/graphql's GraphqlResponseError: HTTP 200 with an `errors` array, and partial `data`.
-    if (isGraphqlResponseError(error)) {
-      return { data: error.data ?? null, errors: error.errors };
-    }
     throw httpFailure(error, keys);
   }
-}
-
-function isGraphqlResponseError(
-  error: unknown,
-): error is { data?: Record<string, unknown> | null; errors: GraphqlErrorEntry[] } {
-  return (
-    typeof error === "object" &&
-    error !== null &&
-    Array.isArray((error as { errors?: unknown }).errors)
-  );
 }
 
 const GRAPHQL_HINTS: Record<string, string> = {
@@ -177,11 +152,11 @@ function graphqlFailure(failed: Array<{ error: GraphqlErrorEntry; keys: string[]
 
 function httpFailure(error: unknown, keys: string[]): TransportFailure {
   // No answer at all (DNS, refused, timeout): octokit calls it a 500, but GitHub never saw it.
-  const network = networkFailure(error);
+  const network = networkFailureOf(error);
   if (network) return new TransportFailure(`${describeNetworkFailure(network)}. The snapshot of ${keys.join(", ")} is fetched again on the next event or sweep.`, keys, 0);
-  const status = typeof (error as { status?: unknown })?.status === "number" ? (error as { status: number }).status : 0;
+  const status = statusOf(error);
   // Only GitHub's message: a RequestError also carries the request, whose headers hold the token.
-  const message = error instanceof Error ? error.message : String(error);
+  const message = error instanceof GitHubError ? (error.detail.githubMessage ?? error.message) : error instanceof Error ? error.message : String(error);
   const next =
     status === 401
       ? "check the app's credentials (APP_ID and PRIVATE_KEY / GITHUB_TOKEN)"
@@ -204,29 +179,30 @@ function httpFailure(error: unknown, keys: string[]): TransportFailure {
  * so its counts are as complete. `key` names the PR in errors. Returns a new object.
  */
 export async function completeSnapshot(
-  graphql: GraphqlFn,
+  graphql: GraphqlFn | GraphqlClient,
   snapshot: PullRequestSnapshot,
   key: string,
 ): Promise<PullRequestSnapshot> {
+  const client = asGraphqlClient(graphql);
   let out = snapshot;
   const head = out.commits.nodes?.at(-1)?.commit;
   const rollup = head?.statusCheckRollup;
   if (head && rollup && rollup.contexts.pageInfo.hasNextPage) {
     const contexts = await followConnection<SnapshotCheckContext>(
-      graphql, CHECK_CONTEXTS_PAGE_QUERY, rollup.id, rollup.contexts, "contexts", key,
+      client, CHECK_CONTEXTS_PAGE_QUERY, rollup.id, rollup.contexts, "contexts", key,
     );
     const commit = { ...head, statusCheckRollup: { ...rollup, contexts } };
     out = { ...out, commits: { ...out.commits, nodes: [{ commit }] } };
   }
   if (out.reviewThreads.pageInfo.hasNextPage) {
     const threads = await followConnection<SnapshotReviewThread>(
-      graphql, REVIEW_THREADS_PAGE_QUERY, out.id, out.reviewThreads, "reviewThreads", key,
+      client, REVIEW_THREADS_PAGE_QUERY, out.id, out.reviewThreads, "reviewThreads", key,
     );
     out = { ...out, reviewThreads: { ...out.reviewThreads, ...threads } };
   }
   if (out.latestOpinionatedReviews?.pageInfo.hasNextPage) {
     const reviews = await followConnection<SnapshotReview>(
-      graphql, OPINIONATED_REVIEWS_PAGE_QUERY, out.id, out.latestOpinionatedReviews, "latestOpinionatedReviews", key,
+      client, OPINIONATED_REVIEWS_PAGE_QUERY, out.id, out.latestOpinionatedReviews, "latestOpinionatedReviews", key,
     );
     out = { ...out, latestOpinionatedReviews: reviews };
   }
@@ -235,7 +211,7 @@ export async function completeSnapshot(
 
 /** Asks `node(id) { field(after) }` until the last page; returns all nodes and the last pageInfo. */
 async function followConnection<T>(
-  graphql: GraphqlFn,
+  client: GraphqlClient,
   query: string,
   id: string,
   first: SnapshotConnection<T>,
@@ -245,7 +221,7 @@ async function followConnection<T>(
   const nodes = [...(first.nodes ?? [])];
   let pageInfo = first.pageInfo;
   while (pageInfo.hasNextPage && pageInfo.endCursor) {
-    const answer = await callGraphql(graphql, query, { id, after: pageInfo.endCursor }, [key]);
+    const answer = await askGraphql(() => client.answer<Record<string, unknown>>(query, { id, after: pageInfo.endCursor }, [key]), [key]);
     if (answer.errors.length > 0) throw graphqlFailure(answer.errors.map((error) => ({ error, keys: [key] })));
     const node = answer.data?.["node"] as Record<string, unknown> | null | undefined;
     const page = node?.[field] as SnapshotConnection<T> | undefined;

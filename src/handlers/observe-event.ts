@@ -1,4 +1,5 @@
 import type { Context, Logger } from "probot";
+import type { GraphqlFn } from "../github/graphql-client.js";
 import { REPO_CONFIG_FILE, type RepoConfig } from "../repo-config/repo-config.js";
 import type { Capture } from "../pipeline/capture.js";
 import type { DeliveryRecord } from "../pipeline/delivery-log.js";
@@ -102,7 +103,7 @@ function observeAll(record: DeliveryRecord, prs: number[], settings: RepoConfig,
       trigger: record.trigger,
       deliveryId: record.id,
       installationId: record.installationId,
-      graphql: context.octokit.graphql as (q: string, v?: Record<string, unknown>) => Promise<unknown>,
+      graphql: context.octokit.graphql as GraphqlFn,
       log,
     });
   }

@@ -1,5 +1,6 @@
 import type { Logger } from "probot";
 import type { AttemptSource } from "../actions/attempt-counters.js";
+import type { GraphqlFn } from "../github/graphql-client.js";
 import type { Point } from "../store/point.js";
 
 /** A pull request to observe. */
@@ -8,9 +9,6 @@ export interface PullRequestRef {
   repo: string;
   number: number;
 }
-
-/** What the observer needs of GitHub for one installation: its GraphQL function. */
-export type GraphqlFn = (query: string, variables?: Record<string, unknown>) => Promise<unknown>;
 
 /** One reason to observe a PR: a webhook delivery (or a recovery of one). */
 export interface ObserveRequest extends PullRequestRef {

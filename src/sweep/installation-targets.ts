@@ -1,5 +1,6 @@
 import type { Logger, ProbotOctokit } from "probot";
-import { describeGitHubFailure } from "./github-failure.js";
+import { describeGitHubFailure } from "../github/describe-github-failure.js";
+import { splitRepo } from "../github/repo-name.js";
 import type { SweepTarget } from "./run-sweep.js";
 import type { SweepFailure } from "./sweep-summary.js";
 
@@ -52,7 +53,7 @@ export async function installationTargets(
       // Named repositories: ask GitHub which installation holds each (one request a repository).
       const byInstallation = new Map<number, string[]>();
       for (const repo of options.repos) {
-        const [owner, name] = [repo.slice(0, repo.indexOf("/")), repo.slice(repo.indexOf("/") + 1)];
+        const [owner, name] = splitRepo(repo);
         let id: number;
         try {
           id = (await app.rest.apps.getRepoInstallation({ owner, repo: name })).data.id;

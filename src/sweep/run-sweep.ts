@@ -1,34 +1,36 @@
 import type { Logger, ProbotOctokit } from "probot";
 import type { AttemptSource } from "../actions/attempt-counters.js";
+import { GitHubError } from "../errors.js";
+import { describeGitHubFailure, networkFailureOf } from "../github/describe-github-failure.js";
 import { completeSnapshot } from "../github/fetch-snapshots.js";
-import { isHostUnreachable, networkFailure } from "../github/network-failure.js";
+import { graphqlClient, withHalvingPages, type GraphqlClient, type GraphqlRateLimit } from "../github/graphql-client.js";
+import { listInstallationRepos } from "../github/list-installation-repos.js";
+import { isHostUnreachable } from "../github/network-failure.js";
 import type { PullRequestSnapshot } from "../github/pr-snapshot.js";
+import {
+  buildClosedPullRequestsQuery,
+  CLOSED_PULL_REQUESTS_PER_QUERY,
+  type ClosedPullRequestsAnswer,
+} from "../github/queries/closed-pull-requests.js";
+import {
+  OPEN_PULL_REQUESTS_PAGE_SIZE,
+  OPEN_PULL_REQUESTS_QUERY,
+  type OpenPullRequestsPage,
+} from "../github/queries/open-pull-requests.js";
+import { splitRepo } from "../github/repo-name.js";
+import { withRetryAfter } from "../github/with-retry-after.js";
 import { closeOutcome } from "../outcomes/close-outcome.js";
 import type { RepoConfigCache } from "../repo-config/repo-config-cache.js";
 import { observationPoint } from "../signals/observe.js";
 import type { Point } from "../store/point.js";
 import type { TelemetryStore } from "../store/open-store.js";
-import {
-  buildClosedPullRequestsQuery,
-  CLOSED_PULL_REQUESTS_PER_QUERY,
-  closedPullRequestFromNode,
-  type ClosedPullRequestsAnswer,
-} from "./closed-pull-requests-query.js";
-import { describeGitHubFailure, statusOf } from "./github-failure.js";
-import {
-  OPEN_PULL_REQUESTS_PAGE_SIZE,
-  OPEN_PULL_REQUESTS_QUERY,
-  type GraphqlRateLimit,
-  type OpenPullRequestsPage,
-} from "./open-pull-requests-query.js";
-import { splitRepo } from "./read-repo-config.js";
-import { batchedConfigReaders } from "./repo-configs-query.js";
+import { batchedConfigReaders } from "./batched-config-readers.js";
+import { closedPullRequestFromNode } from "./closed-pull-request-from-node.js";
 import { repoKey, type StoreIndex, type StoredRepository } from "./store-index.js";
 import { SweepMemory } from "./sweep-memory.js";
 import { sweepDue } from "./sweep-due.js";
 import type { SweepFailure, SweepSummary } from "./sweep-summary.js";
 import { gapFillCandidates, missedByWebhooks, outcomeRecorded } from "./webhook-gaps.js";
-import { withRetryAfter } from "./with-retry-after.js";
 
 /** One authenticated client and what it sweeps: an installation, or a GITHUB_TOKEN. */
 export interface SweepTarget {
@@ -85,11 +87,10 @@ export interface RunSweepOptions {
 /** Smallest page the sweep falls back to when GitHub keeps timing out. */
 const MIN_PAGE_SIZE = 10;
 
-/** A repository stopped before its end because the budget ran low: its open list is partial. */
-class BudgetStop extends Error {}
-
 interface TargetState {
   target: SweepTarget;
+  /** The target's GraphQL calls: the sweep waits out a secondary rate limit's retry-after. */
+  github: GraphqlClient;
   rateLimit?: GraphqlRateLimit | undefined;
 }
 
@@ -134,11 +135,13 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
       try {
         let repos = target.repos;
         if (!repos) {
-          const listed = await withRetryAfter(() => listRepos(target, log), { log, sleep: options.sleep, signal: options.signal });
+          const listed = await withRetryAfter(() => listInstallationRepos(target.octokit), { log, sleep: options.sleep, signal: options.signal });
+          log.debug({ target: target.name, repos: listed.repos.length }, "sweep: repositories listed");
           for (const repo of listed.archived) summary.skipped.push({ repo, reason: "archived" });
           repos = listed.repos;
         }
-        plan.push({ state: { target }, repos });
+        const github = graphqlClient(target.octokit.graphql, { retryAfter: { log, sleep: options.sleep, signal: options.signal } });
+        plan.push({ state: { target, github }, repos });
       } catch (error) {
         summary.failures.push({ repo: target.name, reason: `could not list its repositories: ${describeGitHubFailure(error)}` });
       }
@@ -159,9 +162,14 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
 
     // 3. Each repository, one after the other: GitHub paces an installation's GraphQL calls anyway.
     for (const { state, repos } of plan) {
-      const configReader = batchedConfigReaders(state.target.octokit, repos, (rateLimit) => {
-        state.rateLimit = rateLimit;
-      });
+      const configReader = batchedConfigReaders(
+        state.target.octokit,
+        repos,
+        (rateLimit) => {
+          state.rateLimit = rateLimit;
+        },
+        state.github,
+      );
       // GitHub unreachable (a name that does not resolve, a refused connection): the target's other
       // repositories would each wait out the same retries, so they fail at once with the same reason.
       let unreachable: string | undefined;
@@ -194,7 +202,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
             repo,
             () =>
               read().catch((error: unknown) => {
-                if (networkFailure(error)) readFailure = error;
+                if (networkFailureOf(error)) readFailure = error;
                 throw error;
               }),
             log,
@@ -209,23 +217,24 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
             progress({ repo, status: "skipped", reason: decision.reason });
             continue;
           }
-          const openPrs = await sweepRepo(repo, state, stored, index !== undefined, summary, options, now, safetyMargin, memory);
+          const swept = await sweepRepo({ repo, state, stored, haveIndex: index !== undefined, summary, options, now, safetyMargin, memory });
           summary.repos++;
-          options.lastSweptAt?.set(repoKey(repo), now());
-          progress({ repo, status: "swept", openPrs });
-        } catch (error) {
-          if (error instanceof BudgetStop) {
-            summary.repos++;
-            stops.push(error.message);
-            progress({ repo, status: "swept", reason: error.message });
+          if (swept.stopped) {
+            // The budget ran low while listing this repository: what was read is written, the
+            // target's other repositories wait for the next sweep.
+            stops.push(swept.stopped);
+            progress({ repo, status: "swept", reason: swept.stopped });
             for (const rest of repos.slice(i + 1)) {
               summary.skipped.push({ repo: rest, reason: "rate limit safety margin reached" });
               progress({ repo: rest, status: "skipped", reason: "rate limit safety margin reached" });
             }
             break;
           }
+          options.lastSweptAt?.set(repoKey(repo), now());
+          progress({ repo, status: "swept", openPrs: swept.openPrs });
+        } catch (error) {
           const reason = describeGitHubFailure(error);
-          const network = networkFailure(error);
+          const network = networkFailureOf(error);
           if (network && isHostUnreachable(network)) unreachable = reason;
           log.warn({ repo, reason }, "sweep: repository failed; the others go on");
           summary.failures.push({ repo, reason });
@@ -246,62 +255,53 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
   return summary;
 }
 
-/** Every repository an installation can see (100 a page), archived ones left out. */
-async function listRepos(target: SweepTarget, log: Logger): Promise<{ repos: string[]; archived: string[] }> {
-  const octokit = target.octokit;
-  const repos: string[] = [];
-  const archived: string[] = [];
-  for await (const page of octokit.paginate.iterator(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 })) {
-    for (const repo of page.data) {
-      if (repo.archived) {
-        archived.push(repo.full_name);
-        continue;
-      }
-      repos.push(repo.full_name);
-    }
-  }
-  log.debug({ target: target.name, repos: repos.length }, "sweep: repositories listed");
-  return { repos, archived };
+/** What sweepRepo works on: one repository of a target, what the store knows of it, where to count. */
+interface SweepRepoInput {
+  repo: string;
+  state: TargetState;
+  stored: StoredRepository | undefined;
+  /** The store could be read: gap-fill is possible. */
+  haveIndex: boolean;
+  summary: SweepSummary;
+  options: RunSweepOptions;
+  now: () => Date;
+  safetyMargin: number;
+  memory: SweepMemory;
+}
+
+/** A repository swept: its open PRs, and why it stopped before its end (the budget ran low) if it did. */
+interface SweptRepo {
+  openPrs: number;
+  /** Set when the open list is partial (no gap-fill was done): the stop message. */
+  stopped?: string | undefined;
 }
 
 /** Lists one repository's open PRs, observes each, fills the closes the webhooks missed, writes. */
-async function sweepRepo(
-  repo: string,
-  state: TargetState,
-  stored: StoredRepository | undefined,
-  haveIndex: boolean,
-  summary: SweepSummary,
-  options: RunSweepOptions,
-  now: () => Date,
-  safetyMargin: number,
-  memory: SweepMemory,
-): Promise<number> {
+async function sweepRepo(input: SweepRepoInput): Promise<SweptRepo> {
+  const { repo, state, stored, haveIndex, summary, options, now, safetyMargin, memory } = input;
   const [owner, name] = splitRepo(repo);
-  const octokit = state.target.octokit;
-  const call = <T>(query: string, variables: Record<string, unknown>) =>
-    withRetryAfter(() => octokit.graphql<T>(query, variables), { log: options.log, sleep: options.sleep, signal: options.signal });
+  const github = state.github;
 
-  // Open pull requests, page by page; a 5xx halves the page (GitHub times out big queries).
+  // Open pull requests, page by page; a page GitHub fails as too big is asked again, halved.
   const snapshots: PullRequestSnapshot[] = [];
   let after: string | null = null;
   let pageSize = options.pageSize ?? OPEN_PULL_REQUESTS_PAGE_SIZE;
   let stopped: string | undefined;
   for (;;) {
-    let page: OpenPullRequestsPage;
-    try {
-      page = await call<OpenPullRequestsPage>(OPEN_PULL_REQUESTS_QUERY, { owner, name, first: pageSize, after });
-    } catch (error) {
-      // A network failure is not GitHub timing out a big query: smaller pages would not help.
-      if (statusOf(error) >= 500 && pageSize > MIN_PAGE_SIZE && !networkFailure(error)) {
-        pageSize = Math.max(MIN_PAGE_SIZE, Math.floor(pageSize / 2));
-        options.log.warn({ repo, pageSize }, "sweep: GitHub failed a page; asking again with smaller pages");
-        continue;
-      }
-      throw error;
-    }
+    const cursor: string | null = after;
+    const asked: { value: OpenPullRequestsPage; pageSize: number } = await withHalvingPages(
+      (first) => github.data<OpenPullRequestsPage>(OPEN_PULL_REQUESTS_QUERY, { owner, name, first, after: cursor }, { targets: [repo] }),
+      {
+        pageSize,
+        minPageSize: MIN_PAGE_SIZE,
+        onHalve: (smaller) => options.log.warn({ repo, pageSize: smaller }, "sweep: GitHub failed a page; asking again with smaller pages"),
+      },
+    );
+    const page = asked.value;
+    pageSize = asked.pageSize;
     if (page.rateLimit) state.rateLimit = page.rateLimit;
     const connection = page.repository?.pullRequests;
-    if (!connection) throw Object.assign(new Error(`${repo} not found`), { status: 404 });
+    if (!connection) throw new GitHubError(`${repo} not found`, [repo], 404);
     for (const node of connection.nodes ?? []) if (node) snapshots.push(node);
     if (!connection.pageInfo.hasNextPage || !connection.pageInfo.endCursor) break;
     after = connection.pageInfo.endCursor;
@@ -310,7 +310,7 @@ async function sweepRepo(
       break;
     }
   }
-  const complete = await completeConnections(octokit, owner, name, snapshots);
+  const complete = await completeConnections(github, owner, name, snapshots);
 
   // One observation per open PR, at the time the sweep saw it.
   const points: Point[] = [];
@@ -330,7 +330,11 @@ async function sweepRepo(
     for (let i = 0; i < candidates.length; i += CLOSED_PULL_REQUESTS_PER_QUERY) {
       const chunk = candidates.slice(i, i + CLOSED_PULL_REQUESTS_PER_QUERY);
       const { query, variables } = buildClosedPullRequestsQuery(owner, name, chunk);
-      const answer = await callAllowingNotFound<ClosedPullRequestsAnswer>(() => call(query, variables));
+      // GraphQL answers NOT_FOUND for a pull request that was deleted: the rest of the answer is kept.
+      const answer = await github.data<ClosedPullRequestsAnswer>(query, variables, {
+        targets: chunk.map((n) => `${repo}#${n}`),
+        tolerate: (e) => e.type === "NOT_FOUND" && (e.path?.length ?? 0) >= 2,
+      });
       if (answer.rateLimit) state.rateLimit = answer.rateLimit;
       for (let k = 0; k < chunk.length; k++) {
         const node = answer.repository?.[`p${k}`];
@@ -342,7 +346,7 @@ async function sweepRepo(
         if (!closed) continue; // open again (the listing raced a reopen): observed next sweep
         const endedAt = closed.mergedAt ?? closed.closedAt;
         if (outcomeRecorded(stored, closed.number, endedAt)) continue;
-        const [final] = await completeConnections(octokit, owner, name, [node]);
+        const [final] = await completeConnections(github, owner, name, [node]);
         const attempts = await options.attempts.get(repo, closed.number);
         points.push(closeOutcome(closed, { source: "sweep" }));
         // Observed now, as the close handler's final observation is: newer than every stored
@@ -360,8 +364,7 @@ async function sweepRepo(
     await options.store.write(points);
     memory.record(points);
   }
-  if (stopped) throw new BudgetStop(stopped);
-  return complete.length;
+  return { openPrs: complete.length, stopped };
 }
 
 /**
@@ -370,28 +373,14 @@ async function sweepRepo(
  * the webhook path's; a PR within the first page costs nothing more.
  */
 async function completeConnections(
-  octokit: ProbotOctokit,
+  github: GraphqlClient,
   owner: string,
   name: string,
   snapshots: PullRequestSnapshot[],
 ): Promise<PullRequestSnapshot[]> {
-  const graphql = (query: string, variables?: Record<string, unknown>) => octokit.graphql(query, variables);
   const out: PullRequestSnapshot[] = [];
-  for (const s of snapshots) out.push(await completeSnapshot(graphql, s, `${owner}/${name}#${s.number}`));
+  for (const s of snapshots) out.push(await completeSnapshot(github, s, `${owner}/${name}#${s.number}`));
   return out;
-}
-
-/** GraphQL answers NOT_FOUND for a pull request that was deleted: keep the rest of the answer. */
-async function callAllowingNotFound<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    const e = error as { errors?: Array<{ type?: string; path?: unknown[] }>; data?: T };
-    if (Array.isArray(e.errors) && e.data && e.errors.every((x) => x.type === "NOT_FOUND" && (x.path?.length ?? 0) >= 2)) {
-      return e.data;
-    }
-    throw error;
-  }
 }
 
 function budgetMessage(state: TargetState, margin: number, reposLeft: number, repo?: string): string {

@@ -1,3 +1,4 @@
+import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { MAX_TARGETS_PER_QUERY } from "../../src/github/fetch-snapshots.js";
 import { CHECK_CONTEXTS_PAGE_QUERY } from "../../src/github/queries/check-contexts-page.js";
@@ -6,9 +7,72 @@ import {
   buildSnapshotQuery,
   PULL_REQUEST_SNAPSHOT_FRAGMENT,
 } from "../../src/github/queries/pull-request-snapshot.js";
+import { buildClosedPullRequestsQuery } from "../../src/github/queries/closed-pull-requests.js";
+import { OPEN_PULL_REQUESTS_QUERY } from "../../src/github/queries/open-pull-requests.js";
+import { buildRepoConfigsQuery } from "../../src/github/queries/repo-configs.js";
 import { REVIEW_THREADS_PAGE_QUERY } from "../../src/github/queries/review-threads-page.js";
+import { closedNode, configsBody, notFoundBody, openPage, prNode } from "../sweep/github-shapes.js";
 import { possibleNodes } from "./node-count.js";
 import { validationErrors } from "./schema.js";
+import { shapeMismatches } from "./selection-keys.js";
+
+/**
+ * Arguments each query builder of src/github/queries is validated with: a builder missing here
+ * fails the test below, so a new query cannot escape validation against GitHub's schema.
+ */
+const BUILDER_EXAMPLES: Record<string, unknown[][]> = {
+  buildSnapshotQuery: [
+    [[{ owner: "octo", repo: "app", number: 7 }]],
+    [Array.from({ length: MAX_TARGETS_PER_QUERY }, (_, i) => ({ owner: i % 2 ? "octo" : "acme", repo: "app", number: i + 1 }))],
+  ],
+  buildClosedPullRequestsQuery: [
+    ["octo", "app", [4711]],
+    ["octo", "app", Array.from({ length: 25 }, (_, i) => 4711 + i)],
+  ],
+  buildRepoConfigsQuery: [[["octo/a"]], [["octo/a", "octo/b", "acme/c"]]],
+};
+
+const QUERIES_DIR = new URL("../../src/github/queries/", import.meta.url);
+
+describe("every file of src/github/queries against GitHub's GraphQL schema", () => {
+  const files = readdirSync(QUERIES_DIR).filter((f) => f.endsWith(".ts")).sort();
+
+  it("finds the query files (the snapshot's and the sweep's)", () => {
+    expect(files).toEqual(expect.arrayContaining(["pull-request-snapshot.ts", "open-pull-requests.ts", "closed-pull-requests.ts", "repo-configs.ts"]));
+  });
+
+  it.each(files)("%s: each query it exports or builds validates; each fragment or field list is used by one that does", async (file) => {
+    const module = (await import(new URL(file, QUERIES_DIR).href)) as Record<string, unknown>;
+    const queries: string[] = [];
+    const parts: string[] = [];
+    for (const [name, value] of Object.entries(module)) {
+      if (typeof value === "string") {
+        (/^\s*query\b/.test(value) ? queries : parts).push(value);
+      } else if (typeof value === "function") {
+        const examples = BUILDER_EXAMPLES[name];
+        expect(examples, `${file} exports ${name}: add example arguments to BUILDER_EXAMPLES`).toBeDefined();
+        for (const args of examples!) queries.push((value as (...a: unknown[]) => { query: string }).apply(undefined, args).query);
+      }
+    }
+    expect(queries.length + parts.length, `${file} exports no query`).toBeGreaterThan(0);
+    for (const query of queries) expect(validationErrors(query)).toEqual([]);
+    const everyQuery = await allQueries(files);
+    for (const part of parts) expect(everyQuery.some((q) => q.includes(part)), `${file}: a part no validated query uses`).toBe(true);
+  });
+});
+
+async function allQueries(files: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const file of files) {
+    const module = (await import(new URL(file, QUERIES_DIR).href)) as Record<string, unknown>;
+    for (const [name, value] of Object.entries(module)) {
+      if (typeof value === "string" && /^\s*query\b/.test(value)) out.push(value);
+      const examples = BUILDER_EXAMPLES[name];
+      if (typeof value === "function" && examples) for (const args of examples) out.push((value as (...a: unknown[]) => { query: string }).apply(undefined, args).query);
+    }
+  }
+  return out;
+}
 
 describe("queries against GitHub's GraphQL schema", () => {
   it("a single pull request snapshot validates", () => {
@@ -75,6 +139,36 @@ describe("queries against GitHub's GraphQL schema", () => {
 
   it("rejects an empty target list", () => {
     expect(() => buildSnapshotQuery([])).toThrow(/at least one target/);
+  });
+});
+
+describe("the sweep's queries", () => {
+  it("the open pull requests page asks a page after a cursor, with rateLimit", () => {
+    expect(OPEN_PULL_REQUESTS_QUERY).toContain("pullRequests(states: OPEN, first: $first, after: $after");
+    expect(OPEN_PULL_REQUESTS_QUERY).toContain("rateLimit { cost remaining resetAt }");
+  });
+
+  it("the gap-fill query: numbers travel as variables", () => {
+    const { variables, query } = buildClosedPullRequestsQuery("octo", "app", [4711, 4712]);
+    expect(variables).toMatchObject({ owner: "octo", name: "app", p0: 4711, p1: 4712 });
+    expect(query).not.toContain("4711");
+  });
+
+  it("the config query asks each owner's .github once", () => {
+    const { variables, aliases } = buildRepoConfigsQuery(["octo/a", "octo/b", "acme/c"]);
+    expect(variables).toEqual({ expression: "HEAD:.github/pr-telemetry.yml", defaults: ".github", o0: "octo", n0: "a", o1: "octo", n1: "b", o2: "acme", n2: "c" });
+    expect([...aliases]).toEqual([["octo/a", "r0"], ["octo/b", "r1"], ["acme/c", "r2"], ["octo/.github", "g0"], ["acme/.github", "g1"]]);
+  });
+
+  it("the test answers have exactly the shape the queries select (so nock replies are true to GitHub)", () => {
+    const page = openPage([prNode({ repo: "octo/app", number: 1 })], "Y3Vyc29yOjE=");
+    expect(shapeMismatches(OPEN_PULL_REQUESTS_QUERY, page.data)).toEqual([]);
+    const { query } = buildClosedPullRequestsQuery("octo", "app", [5]);
+    const merged = closedNode({ repo: "octo/app", number: 5, closedAt: "2026-02-05T08:30:00Z", mergedAt: "2026-02-05T08:30:00Z", autoMergeEnabledAt: "2026-02-05T08:00:00Z" });
+    expect(shapeMismatches(query, { repository: { p0: merged }, rateLimit: { cost: 1, remaining: 1, resetAt: "x" } })).toEqual([]);
+    expect(shapeMismatches(OPEN_PULL_REQUESTS_QUERY, notFoundBody("octo", "gone").data)).toEqual([]);
+    const configs = buildRepoConfigsQuery(["octo/a", "octo/b", "acme/c"]).query;
+    expect(shapeMismatches(configs, configsBody({ r0: "enabled: false\n", r1: null, r2: null, g0: null }, ["g1"]).data)).toEqual([]);
   });
 });
 

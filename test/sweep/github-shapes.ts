@@ -1,6 +1,6 @@
 import type { PullRequestSnapshot } from "../../src/github/pr-snapshot.js";
-import type { ClosedPullRequestNode } from "../../src/sweep/closed-pull-requests-query.js";
-import type { OpenPullRequestsPage } from "../../src/sweep/open-pull-requests-query.js";
+import type { ClosedPullRequestNode } from "../../src/github/queries/closed-pull-requests.js";
+import type { OpenPullRequestsPage } from "../../src/github/queries/open-pull-requests.js";
 
 /**
  * GitHub's answers to the sweep's queries, built to the shapes GitHub returns (the snapshot

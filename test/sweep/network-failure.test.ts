@@ -7,11 +7,12 @@ import { ProbotOctokit } from "probot";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { GitHubError } from "../../src/errors.js";
-import { fetchSnapshots, type GraphqlFn } from "../../src/github/fetch-snapshots.js";
+import { fetchSnapshots } from "../../src/github/fetch-snapshots.js";
+import type { GraphqlFn } from "../../src/github/graphql-client.js";
 import { networkFailure } from "../../src/github/network-failure.js";
 import { RepoConfigCache } from "../../src/repo-config/repo-config-cache.js";
 import { openStore } from "../../src/store/open-store.js";
-import { describeGitHubFailure } from "../../src/sweep/github-failure.js";
+import { describeGitHubFailure } from "../../src/github/describe-github-failure.js";
 import { runSweep } from "../../src/sweep/run-sweep.js";
 import { freePort } from "../helpers/app-process.js";
 

@@ -226,6 +226,29 @@ describe("runSweep", () => {
     expect(summary).toMatchObject({ repos: 1, openPrs: 1, failures: [], githubRequests: 2 });
   });
 
+  it("a page GitHub refuses for its node count (MAX_NODE_LIMIT_EXCEEDED) is asked again with half the page size", async () => {
+    const refused = nock(API)
+      .post("/graphql", (b) => b.variables.first === 50)
+      .reply(200, {
+        errors: [{ type: "MAX_NODE_LIMIT_EXCEEDED", message: "This query requests up to 515,050 possible nodes which exceeds the maximum limit of 500,000." }],
+      });
+    const half = pageOf("octo/a", null, openPage([prNode({ repo: "octo/a", number: 1 })], null), 25);
+    const summary = await runSweep(options([target(["octo/a"])]));
+    expect(refused.isDone() && half.isDone()).toBe(true);
+    expect(summary).toMatchObject({ repos: 1, openPrs: 1, failures: [], githubRequests: 2 });
+  });
+
+  it("keeps the smaller page size for the repository's next pages", async () => {
+    const failing = nock(API)
+      .post("/graphql", (b) => b.variables.first === 50)
+      .reply(502, "<html>502 Bad Gateway</html>", { "content-type": "text/html" });
+    const first = pageOf("octo/a", null, openPage([prNode({ repo: "octo/a", number: 1 })], "Y3Vyc29yOjE="), 25);
+    const second = pageOf("octo/a", "Y3Vyc29yOjE=", openPage([prNode({ repo: "octo/a", number: 2 })], null), 25);
+    const summary = await runSweep(options([target(["octo/a"])]));
+    expect(failing.isDone() && first.isDone() && second.isDone()).toBe(true);
+    expect(summary).toMatchObject({ repos: 1, openPrs: 2, failures: [], githubRequests: 3 });
+  });
+
   it("stops early and says so when the GraphQL budget falls below the safety margin", async () => {
     const a1 = pageOf("octo/a", null, openPage([prNode({ repo: "octo/a", number: 1 })], "Y3Vyc29yOjE=", 150));
     const summary = await runSweep(options([target(["octo/a", "octo/b", "octo/c"])], { safetyMargin: 200 }));

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_REPO_CONFIG } from "../../src/repo-config/repo-config.js";
 import { observationPoint } from "../../src/signals/observe.js";
 import { makePoint, type Point } from "../../src/store/point.js";
-import { closedPullRequestFromNode, restLogin } from "../../src/sweep/closed-pull-requests-query.js";
+import { closedPullRequestFromNode, restLogin } from "../../src/sweep/closed-pull-request-from-node.js";
 import { indexStore } from "../../src/sweep/store-index.js";
 import { sweepDue } from "../../src/sweep/sweep-due.js";
 import { gapFillCandidates, missedByWebhooks, outcomeRecorded } from "../../src/sweep/webhook-gaps.js";

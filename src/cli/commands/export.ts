@@ -6,16 +6,15 @@ import { exportDataset, formatExportSummary } from "../../dataset/export-dataset
 import { SOURCES, type SourceName } from "../../dataset/open-point-source.js";
 import { parseSplit } from "../../dataset/parse-split.js";
 import { parseTimeWindow } from "../../dataset/parse-time-arg.js";
+import { REPO_NAME } from "../../github/repo-name.js";
 import type { CliCommand } from "../command.js";
 import type { CliIo } from "../cli-io.js";
-
-const REPO = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 
 /** Reads the repeatable `--repo owner/name`. */
 export function parseRepos(values: unknown): string[] {
   const repos = (Array.isArray(values) ? values : values === undefined ? [] : [values]).map(String);
   for (const repo of repos) {
-    if (!REPO.test(repo)) throw new InputError(`--repo "${repo}" is not owner/name, e.g. --repo dappcore/core`, "repo");
+    if (!REPO_NAME.test(repo)) throw new InputError(`--repo "${repo}" is not owner/name, e.g. --repo dappcore/core`, "repo");
   }
   return repos;
 }

@@ -1,11 +1,12 @@
 import type { Logger, ProbotOctokit } from "probot";
 import { createAttemptCounters, type AttemptSource } from "../../actions/attempt-counters.js";
 import { loadConfig } from "../../config.js";
-import { GitHubError, InputError } from "../../errors.js";
+import { InputError } from "../../errors.js";
 import { cliGitHub } from "../../github/github-auth.js";
+import { REPO_NAME } from "../../github/repo-name.js";
 import { RepoConfigCache } from "../../repo-config/repo-config-cache.js";
 import { openStore } from "../../store/open-store.js";
-import { describeGitHubFailure } from "../../sweep/github-failure.js";
+import { toGitHubError } from "../../github/describe-github-failure.js";
 import { installationTargets } from "../../sweep/installation-targets.js";
 import { runSweep, type SweepProgress, type SweepTarget } from "../../sweep/run-sweep.js";
 import { formatSweepSummary, type SweepFailure } from "../../sweep/sweep-summary.js";
@@ -30,8 +31,6 @@ export interface SweepCommandDeps {
   /** Opens the store (tests pass one whose InfluxDB backlog does not drain). */
   open?: typeof openStore;
 }
-
-const REPO_NAME = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 
 /** `pr-telemetry sweep`: one sweep now, as the app (every installation) or with GITHUB_TOKEN (named repositories). */
 export function sweepCommand(deps: SweepCommandDeps = {}): CliCommand {
@@ -87,7 +86,7 @@ async function sweepHandler(args: SweepArgs, io: CliIo, deps: SweepCommandDeps):
     try {
       found = await installationTargets((id) => github.probot.auth(id), log, { installationId: args.installation, repos });
     } catch (error) {
-      throw new GitHubError(`could not list the app's installations: ${describeGitHubFailure(error)}`);
+      throw toGitHubError(error, [], "could not list the app's installations");
     }
     targets = found.targets;
     setupRequests = found.requests;

@@ -1,10 +1,11 @@
-import type { PageInfo, PullRequestSnapshot } from "../github/pr-snapshot.js";
-import { PULL_REQUEST_SNAPSHOT_FRAGMENT } from "../github/queries/pull-request-snapshot.js";
+import type { GraphqlRateLimit } from "../graphql-client.js";
+import type { PageInfo, PullRequestSnapshot } from "../pr-snapshot.js";
+import { PULL_REQUEST_SNAPSHOT_FRAGMENT } from "./pull-request-snapshot.js";
 
 /**
  * Open pull requests a page per request. 50 full snapshots a page (~15,000 nodes) is what the
  * snapshot fragment was sized for; on a 502/504 (GitHub's answer to a query that ran too long)
- * the sweep asks again with half the page size.
+ * the sweep asks again with half the page size (withHalvingPages).
  */
 export const OPEN_PULL_REQUESTS_PAGE_SIZE = 50;
 
@@ -26,13 +27,6 @@ export const OPEN_PULL_REQUESTS_QUERY = `query OpenPullRequests($owner: String!,
 
 ${PULL_REQUEST_SNAPSHOT_FRAGMENT}
 `;
-
-/** GitHub's GraphQL budget after a query (points, not requests). */
-export interface GraphqlRateLimit {
-  cost: number;
-  remaining: number;
-  resetAt: string;
-}
 
 /** The answer to OPEN_PULL_REQUESTS_QUERY. */
 export interface OpenPullRequestsPage {

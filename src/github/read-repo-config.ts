@@ -1,4 +1,5 @@
 import type { ProbotOctokit } from "probot";
+import { splitRepo } from "./repo-name.js";
 import { REPO_CONFIG_FILE } from "../repo-config/repo-config.js";
 
 /**
@@ -10,10 +11,4 @@ export async function readRepoConfig(octokit: ProbotOctokit, repo: string): Prom
   const [owner, name] = splitRepo(repo);
   const { config, files } = await octokit.config.get({ owner, repo: name, path: `.github/${REPO_CONFIG_FILE}` });
   return files.every((file) => file.config === null) ? null : config;
-}
-
-/** `owner/name` as its two parts. */
-export function splitRepo(repo: string): [string, string] {
-  const slash = repo.indexOf("/");
-  return [repo.slice(0, slash), repo.slice(slash + 1)];
 }

@@ -1,9 +1,7 @@
 import nock from "nock";
 import { ProbotOctokit } from "probot";
 import { describe, expect, it } from "vitest";
-import { batchedConfigReaders, buildRepoConfigsQuery } from "../../src/sweep/repo-configs-query.js";
-import { validationErrors } from "../github/schema.js";
-import { shapeMismatches } from "../github/selection-keys.js";
+import { batchedConfigReaders } from "../../src/sweep/batched-config-readers.js";
 import { configsBody } from "./github-shapes.js";
 
 const API = "https://api.github.com";
@@ -11,14 +9,6 @@ const TestOctokit = ProbotOctokit.defaults((o: Record<string, unknown>) => ({ ..
 const octokit = () => new TestOctokit({ auth: { token: "ghs_test" } });
 
 describe("batched .github/pr-telemetry.yml reads", () => {
-  it("the query validates against GitHub's schema and asks each owner's .github once", () => {
-    const { query, variables, aliases } = buildRepoConfigsQuery(["octo/a", "octo/b", "acme/c"]);
-    expect(validationErrors(query)).toEqual([]);
-    expect(variables).toEqual({ expression: "HEAD:.github/pr-telemetry.yml", defaults: ".github", o0: "octo", n0: "a", o1: "octo", n1: "b", o2: "acme", n2: "c" });
-    expect([...aliases]).toEqual([["octo/a", "r0"], ["octo/b", "r1"], ["acme/c", "r2"], ["octo/.github", "g0"], ["acme/.github", "g1"]]);
-    expect(shapeMismatches(query, configsBody({ r0: "enabled: false\n", r1: null, r2: null, g0: null }, ["g1"]).data)).toEqual([]);
-  });
-
   it("one request for all: the repository's file wins, else the owner's .github, else null", async () => {
     const scope = nock(API)
       .post("/graphql", (b) => b.query.includes("query RepoConfigs"))

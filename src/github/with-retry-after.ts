@@ -1,5 +1,5 @@
 import type { Logger } from "probot";
-import { isSecondaryRateLimit, retryAfterSeconds } from "./github-failure.js";
+import { isSecondaryRateLimit, retryAfterSeconds } from "./describe-github-failure.js";
 
 export interface RetryAfterOptions {
   log: Logger;
@@ -19,7 +19,7 @@ const DEFAULT_SECONDARY_WAIT_SECONDS = 60;
  * octokit's throttling plugin already retries when its onSecondaryRateLimit says so (Probot's
  * default does, and logs it); this is the backstop for a call that still fails with a secondary
  * limit (an octokit without throttling, or its retries spent), so the sweep waits rather than
- * giving the repository up.
+ * giving the repository up. graphqlClient runs every query through it when its policy asks for waits.
  */
 export async function withRetryAfter<T>(call: () => Promise<T>, options: RetryAfterOptions): Promise<T> {
   const { log, maxWaitSeconds = 120, retries = 2, sleep = delay } = options;

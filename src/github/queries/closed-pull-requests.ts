@@ -1,7 +1,6 @@
-import type { ClosedPullRequest } from "../outcomes/close-outcome.js";
-import type { PullRequestSnapshot, SnapshotActor } from "../github/pr-snapshot.js";
-import { PULL_REQUEST_SNAPSHOT_FRAGMENT } from "../github/queries/pull-request-snapshot.js";
-import type { GraphqlRateLimit } from "./open-pull-requests-query.js";
+import type { GraphqlRateLimit } from "../graphql-client.js";
+import type { PullRequestSnapshot, SnapshotActor } from "../pr-snapshot.js";
+import { PULL_REQUEST_SNAPSHOT_FRAGMENT } from "./pull-request-snapshot.js";
 
 /** Pull requests asked for in one gap-fill query (the snapshot fragment's size allows 25). */
 export const CLOSED_PULL_REQUESTS_PER_QUERY = 25;
@@ -73,39 +72,4 @@ ${PULL_REQUEST_SNAPSHOT_FRAGMENT}
 ${CLOSE_FRAGMENT}
 `;
   return { query, variables };
-}
-
-/** A login as webhooks and REST spell it: GraphQL's Bot.login lacks the `[bot]` suffix. */
-export function restLogin(actor: SnapshotActor | null | undefined): string | undefined {
-  if (!actor) return undefined;
-  return actor.__typename === "Bot" && !actor.login.endsWith("[bot]") ? `${actor.login}[bot]` : actor.login;
-}
-
-/** The close as closeOutcome reads it; undefined while the pull request is open. */
-export function closedPullRequestFromNode(repo: string, node: ClosedPullRequestNode): ClosedPullRequest | undefined {
-  if (node.state === "OPEN" || (!node.closedAt && !node.mergedAt)) return undefined;
-  const mergedAt = node.mergedAt ? new Date(node.mergedAt) : null;
-  const closedAt = new Date(node.closedAt ?? node.mergedAt!);
-  const events = (node.sweepCloseEvents.nodes ?? []).filter((e): e is NonNullable<typeof e> => e !== null);
-  const lastClose = events.filter((e) => e.__typename === "ClosedEvent").at(-1);
-  let autoMerge = false;
-  if (mergedAt) {
-    const autoEvents = events.filter(
-      (e) =>
-        (e.__typename === "AutoMergeEnabledEvent" || e.__typename === "AutoMergeDisabledEvent") &&
-        e.createdAt !== undefined &&
-        new Date(e.createdAt).getTime() <= mergedAt.getTime(),
-    );
-    autoMerge = node.autoMergeRequest !== null || autoEvents.at(-1)?.__typename === "AutoMergeEnabledEvent";
-  }
-  return {
-    repo,
-    number: node.number,
-    createdAt: new Date(node.createdAt),
-    closedAt,
-    mergedAt,
-    mergedBy: mergedAt ? restLogin(node.mergedBy) : undefined,
-    closedBy: mergedAt ? undefined : restLogin(lastClose?.actor),
-    autoMerge,
-  };
 }

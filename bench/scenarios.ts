@@ -1,6 +1,7 @@
 import type { BenchScenario } from "./scenario.js";
 import { exportScenario } from "./scenarios/export.js";
 import { influxScenario } from "./scenarios/influx.js";
+import { soakMemory } from "./scenarios/soak.js";
 import { sweepBench } from "./scenarios/sweep.js";
 import { burstCoalescing, webhookAcks } from "./scenarios/webhooks.js";
 
@@ -11,4 +12,5 @@ export const scenarios: BenchScenario[] = [
   influxScenario,
   sweepBench,
   exportScenario,
+  soakMemory,
 ];

@@ -3,10 +3,11 @@ import type { ApplicationFunction, Probot } from "probot";
 import { createAttemptCounters } from "./actions/attempt-counters.js";
 import { loadConfig } from "./config.js";
 import { CommitPullRequests } from "./github/commit-pull-requests.js";
+import { InstallationClients } from "./github/installation-clients.js";
 import { registerHandlers } from "./handlers/register-handlers.js";
 import { scheduleDelivery } from "./handlers/observe-event.js";
 import { actionsApiHandler } from "./http/actions-api.js";
-import { healthHandler } from "./http/health.js";
+import { healthHandler, healthStatus, type HealthReport } from "./http/health.js";
 import type { Capture } from "./pipeline/capture.js";
 import { DeliveryLog } from "./pipeline/delivery-log.js";
 import { githubSnapshots } from "./pipeline/github-snapshots.js";
@@ -61,9 +62,11 @@ export function createApp(options: AppOptions = {}): AppHandle {
       debounceMs: config.debounceMs,
       mergeableRetries: config.mergeableRetries,
       mergeableBackoffMs: config.mergeableBackoffMs,
-      onObserved: (ids) => deliveries.done(ids),
+      onObserved: (marks) => deliveries.observed(marks),
+      stuckAfterMs: config.stuckObservationMs,
     });
-    const capture: Capture = { observer, deliveries, tasks: new TaskSet(log), commitPrs: new CommitPullRequests() };
+    const clients = new InstallationClients((id) => app.auth(id));
+    const capture: Capture = { observer, deliveries, tasks: new TaskSet(log), commitPrs: new CommitPullRequests(), clients };
     state = { runtime, capture };
 
     registerHandlers(app, runtime, capture);
@@ -78,7 +81,7 @@ export function createApp(options: AppOptions = {}): AppHandle {
     );
     if (unfinished.length > 0) {
       log.warn({ deliveries: unfinished.length }, "observing deliveries acknowledged before the last stop but never observed");
-      recover(app, runtime, capture, unfinished);
+      recover(runtime, capture, unfinished);
     }
   };
 
@@ -109,12 +112,15 @@ export function createApp(options: AppOptions = {}): AppHandle {
   };
 }
 
-async function healthReport(runtime: Runtime, capture: Capture) {
+/** The body of GET /health (exported for tests). */
+export async function healthReport(runtime: Runtime, capture: Capture): Promise<HealthReport> {
   const store = await runtime.store.health();
+  const stuck = capture.observer.stuck();
   return {
-    status: store.ok ? ("ok" as const) : ("unavailable" as const),
+    ...healthStatus(store.ok, stuck, runtime.config.stuckObservationMs),
     ...store,
     pending: capture.observer.pending + capture.tasks.size,
+    stuckObservations: stuck.count,
     observationsWritten: capture.observer.observationsWritten,
     observationsFailed: capture.observer.observationsFailed,
     uptimeSeconds: Math.round(process.uptime()),
@@ -122,7 +128,7 @@ async function healthReport(runtime: Runtime, capture: Capture) {
 }
 
 /** Re-observes deliveries that were acknowledged but not observed when the process last died. */
-function recover(app: Probot, runtime: Runtime, capture: Capture, records: Awaited<ReturnType<DeliveryLog["load"]>>): void {
+function recover(runtime: Runtime, capture: Capture, records: Awaited<ReturnType<DeliveryLog["load"]>>): void {
   for (const record of records) {
     capture.tasks.run(
       async () => {
@@ -130,8 +136,7 @@ function recover(app: Probot, runtime: Runtime, capture: Capture, records: Await
           capture.deliveries.done([record.id]);
           return;
         }
-        const octokit = await app.auth(record.installationId);
-        scheduleDelivery(record, { octokit, log: runtime.log }, runtime, capture);
+        scheduleDelivery(record, runtime, capture);
       },
       { delivery: record.id },
       "could not recover a delivery (the sweep records the PR)",

@@ -1,8 +1,7 @@
-import type { Context, Logger } from "probot";
+import type { Context } from "probot";
 import { REPO_CONFIG_FILE, type RepoConfig } from "../repo-config/repo-config.js";
 import type { Capture } from "../pipeline/capture.js";
 import type { DeliveryRecord } from "../pipeline/delivery-log.js";
-import { lazyChildLog } from "../pipeline/lazy-child-log.js";
 import type { Runtime } from "../runtime.js";
 
 /** What an event asks to observe: PRs by number, or the PRs of a head commit. */
@@ -45,7 +44,7 @@ export async function observeEvent(context: AnyContext, runtime: Runtime, captur
     context.log.info({ delivery: context.id, event: trigger }, "delivery already recorded (redelivery); nothing new written");
     return;
   }
-  scheduleDelivery(record, context, runtime, capture);
+  scheduleDelivery(record, runtime, capture);
 }
 
 /**
@@ -53,47 +52,50 @@ export async function observeEvent(context: AnyContext, runtime: Runtime, captur
  * payload names its PRs (the common case) that is done at once, with nothing to wait for;
  * otherwise in the background (config read, commit → PR look-up). Also used to recover
  * deliveries after a crash.
+ *
+ * Nothing of the delivery's Context is kept (not its octokit, not its logger): what waits holds
+ * the small record and the installation's shared clients (see InstallationClients), so memory
+ * does not grow with the deliveries that arrive while GitHub is slow.
  */
-export function scheduleDelivery(
-  record: DeliveryRecord,
-  context: Pick<AnyContext, "octokit" | "log"> & { config?: AnyContext["config"] },
-  runtime: Runtime,
-  capture: Capture,
-): void {
+export function scheduleDelivery(record: DeliveryRecord, runtime: Runtime, capture: Capture): void {
   const repoName = `${record.owner}/${record.repo}`;
-  // Made on first use: it only speaks on failures and at debug level.
-  const log = lazyChildLog(context.log, { delivery: record.id, repo: repoName });
   const cached = runtime.repoConfigs.cached(repoName);
   if (cached && record.prs.length > 0) {
-    observeAll(record, record.prs, cached, context, capture, log);
+    observeAll(record, record.prs, cached, runtime, capture);
     return;
   }
   capture.tasks.run(
     async () => {
-      const readConfig = context.config ? () => context.config!(REPO_CONFIG_FILE) : () => context.octokit.config.get({ owner: record.owner, repo: record.repo, path: `.github/${REPO_CONFIG_FILE}` }).then((r) => r.config);
-      const settings = await runtime.repoConfigs.get(repoName, readConfig, log);
+      const readConfig = async () => {
+        const octokit = await capture.clients.octokit(record.installationId);
+        return (await octokit.config.get({ owner: record.owner, repo: record.repo, path: `.github/${REPO_CONFIG_FILE}` })).config;
+      };
+      const settings = await runtime.repoConfigs.get(repoName, readConfig, runtime.log);
       let prs = record.prs;
+      let commit: string | undefined;
       if (settings.enabled && prs.length === 0 && record.sha) {
-        prs = await capture.commitPrs.find(context.octokit, record.owner, record.repo, record.sha);
+        commit = record.sha;
+        prs = await capture.commitPrs.find(await capture.clients.octokit(record.installationId), record.owner, record.repo, record.sha);
         if (prs.length === 0) {
-          log.debug({ sha: record.sha }, "no open pull request has this commit; nothing to observe");
+          runtime.log.debug({ delivery: record.id, repo: repoName, sha: record.sha }, "no open pull request has this commit; nothing to observe");
           capture.deliveries.done([record.id]);
           return;
         }
       }
-      observeAll(record, prs, settings, context, capture, log);
+      observeAll(record, prs, settings, runtime, capture, commit);
     },
     { delivery: record.id, repo: repoName, event: record.trigger },
     "could not schedule the observation (the next event or the sweep records the PR)",
   );
 }
 
-function observeAll(record: DeliveryRecord, prs: number[], settings: RepoConfig, context: Pick<AnyContext, "octokit">, capture: Capture, log: Logger): void {
+function observeAll(record: DeliveryRecord, prs: number[], settings: RepoConfig, runtime: Runtime, capture: Capture, commit?: string): void {
   if (!settings.enabled) {
-    log.debug("repository disabled by .github/pr-telemetry.yml (enabled: false); not observed");
+    runtime.log.debug({ delivery: record.id, repo: `${record.owner}/${record.repo}` }, "repository disabled by .github/pr-telemetry.yml (enabled: false); not observed");
     capture.deliveries.done([record.id]);
     return;
   }
+  const graphql = capture.clients.graphql(record.installationId);
   for (const number of prs) {
     capture.observer.observe({
       owner: record.owner,
@@ -101,9 +103,10 @@ function observeAll(record: DeliveryRecord, prs: number[], settings: RepoConfig,
       number,
       trigger: record.trigger,
       deliveryId: record.id,
+      seq: record.seq,
+      commit,
       installationId: record.installationId,
-      graphql: context.octokit.graphql as (q: string, v?: Record<string, unknown>) => Promise<unknown>,
-      log,
+      graphql,
     });
   }
 }

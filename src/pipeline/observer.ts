@@ -154,7 +154,7 @@ export class Observer<S> {
     return this.#written;
   }
 
-  /** Observations given up after their retries (each logged with PR and delivery ids). */
+  /** Observations given up after their retries (each logged with the PR, its newest delivery id and how many deliveries asked). */
   get observationsFailed(): number {
     return this.#failed;
   }

@@ -13,6 +13,7 @@ import { DeliveryLog } from "./pipeline/delivery-log.js";
 import { githubSnapshots } from "./pipeline/github-snapshots.js";
 import { Observer, type SnapshotFunctions } from "./pipeline/observer.js";
 import { TaskSet } from "./pipeline/task-set.js";
+import { WaitingDeliveries } from "./pipeline/waiting-deliveries.js";
 import { RepoConfigCache } from "./repo-config/repo-config-cache.js";
 import type { Runtime } from "./runtime.js";
 import { startSweepScheduler, type SweepScheduler } from "./sweep/sweep-scheduler.js";
@@ -66,7 +67,7 @@ export function createApp(options: AppOptions = {}): AppHandle {
       stuckAfterMs: config.stuckObservationMs,
     });
     const clients = new InstallationClients((id) => app.auth(id));
-    const capture: Capture = { observer, deliveries, tasks: new TaskSet(log), commitPrs: new CommitPullRequests(), clients };
+    const capture: Capture = { observer, deliveries, tasks: new TaskSet(log), commitPrs: new CommitPullRequests(), clients, waiting: new WaitingDeliveries() };
     state = { runtime, capture };
 
     registerHandlers(app, runtime, capture);

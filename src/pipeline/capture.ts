@@ -3,6 +3,7 @@ import type { InstallationClients } from "../github/installation-clients.js";
 import type { DeliveryLog } from "./delivery-log.js";
 import type { Observer } from "./observer.js";
 import type { TaskSet } from "./task-set.js";
+import type { WaitingDeliveries } from "./waiting-deliveries.js";
 
 /** The capture pipeline the webhook handlers feed: dedup log, background tasks, observer, and the installations' clients they use. */
 export interface Capture {
@@ -11,4 +12,6 @@ export interface Capture {
   tasks: TaskSet;
   commitPrs: CommitPullRequests;
   clients: InstallationClients;
+  /** Deliveries waiting for a config read or a commit look-up, merged per PR and commit. */
+  waiting: WaitingDeliveries;
 }

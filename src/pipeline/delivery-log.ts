@@ -4,6 +4,12 @@ import { Journal, journalFileName, readJournal } from "../store/journal.js";
 import { makePoint, type Point } from "../store/point.js";
 import { prKey, type ObservedMark } from "./observer.js";
 
+/**
+ * Deliveries handled up to a number: an observation written (ObservedMark), or nothing to observe
+ * (repository disabled, no open PR has the commit). Without a PR number only `commits` count.
+ */
+export type DoneMark = Omit<ObservedMark, "number"> & { number?: number | undefined };
+
 /** What the app took on when it acknowledged a delivery. */
 export interface DeliveryRecord {
   id: string;
@@ -195,11 +201,11 @@ export class DeliveryLog {
    * highest delivery number whose event the snapshot includes. One line per PR, whatever the
    * number of deliveries. Not awaited by callers, like done().
    */
-  observed(marks: ObservedMark[]): void {
+  observed(marks: DoneMark[]): void {
     const now = this.#clock();
     const points: Point[] = [];
     for (const m of marks) {
-      if (m.through !== undefined) points.push(makePoint(DONE, now, { pr: prKey(m) }, { through: m.through, deliveries: m.deliveries }));
+      if (m.through !== undefined && m.number !== undefined) points.push(makePoint(DONE, now, { pr: prKey({ owner: m.owner, repo: m.repo, number: m.number }) }, { through: m.through, deliveries: m.deliveries }));
       for (const [sha, seq] of m.commits) points.push(makePoint(DONE, now, { commit: commitKey(m.owner, m.repo, sha) }, { through: seq }));
     }
     if (points.length === 0) return;

@@ -21,6 +21,8 @@ export interface ObserveRequest extends PullRequestRef {
   seq?: number | undefined;
   /** The commit the PR was found by, for a delivery that named a commit and no PR (status, fork checks). */
   commit?: string | undefined;
+  /** How many deliveries this request stands for (merged while they waited for a config read or a commit look-up); 1 by default. */
+  deliveries?: number | undefined;
   /** Requests of one installation are fetched together in one aliased query. */
   installationId: number | undefined;
   /**
@@ -198,7 +200,7 @@ export class Observer<S> {
     if (existing) {
       existing.trigger = request.trigger;
       if (request.deliveryId !== undefined) existing.deliveryId = request.deliveryId;
-      existing.deliveries += 1;
+      existing.deliveries += request.deliveries ?? 1;
       existing.through = maxSeq(existing.through, request.seq);
       if (request.commit !== undefined && request.seq !== undefined) existing.commits.set(request.commit, Math.max(existing.commits.get(request.commit) ?? -Infinity, request.seq));
       existing.graphql = request.graphql;
@@ -211,7 +213,7 @@ export class Observer<S> {
       key,
       trigger: request.trigger,
       deliveryId: request.deliveryId,
-      deliveries: 1,
+      deliveries: request.deliveries ?? 1,
       through: request.seq,
       commits: new Map(request.commit !== undefined && request.seq !== undefined ? [[request.commit, request.seq]] : []),
       installationId: request.installationId,

@@ -135,3 +135,67 @@ describe("the delivery log after a wait for GitHub", () => {
     await log.close();
   });
 });
+
+describe("deliveries waiting for a config read or a commit look-up", () => {
+  it("wait as one task and one entry per PR and per commit, however many arrive, and are all marked done", async () => {
+    let configRead!: () => void;
+    let commitRead!: () => void;
+    const configGate = new Promise<void>((r) => (configRead = r));
+    const commitGate = new Promise<void>((r) => (commitRead = r));
+    // check_run (naming its PR) rather than pull_request: the inferred-actions handler reads the
+    // config before answering a pull_request delivery, which would hold this test's sender.
+    const check = webhookExample("check_run", "completed");
+    const status = webhookExample("status", undefined, (p) => Boolean(p.installation));
+    check.installation = status.installation;
+    status.repository = check.repository;
+    const pr = { repository: check.repository, pull_request: { number: check.check_run.pull_requests[0].number as number } };
+    nock.cleanAll(); // this test answers the config read itself, late
+    nock("https://api.github.com")
+      .persist()
+      .get(/\/contents\//)
+      .reply(async () => {
+        await configGate;
+        return [404, { message: "Not Found" }];
+      })
+      .get(`/repos/${pr.repository.full_name}/commits/${status.sha}/pulls`)
+      .query(true)
+      .reply(async () => {
+        await commitGate;
+        return [200, [{ number: pr.pull_request.number, state: "open", base: { repo: { full_name: pr.repository.full_name } } }]];
+      });
+    const fetched: string[] = [];
+    const snapshots: SnapshotFunctions<{ owner: string; repo: string; number: number }> = {
+      fetch: async (_g, targets) => {
+        fetched.push(...targets.map((t) => `${t.owner}/${t.repo}#${t.number}`));
+        return new Map(targets.map((t) => [`${t.owner}/${t.repo}#${t.number}`, t]));
+      },
+      isMergeableUnknown: () => false,
+      toPoint: (t, now, ctx) => makePoint("pr_observation", now, { repo: `${t.owner}/${t.repo}`, pr: String(t.number), author: "a" }, { trigger: ctx.trigger, delivery_id: ctx.deliveryId }),
+    };
+    handle = createApp({ env: { DATA_DIR: dataDir, DEBOUNCE_MS: "1", FLUSH_INTERVAL_MS: "10" }, snapshots });
+    const probot = testProbot();
+    await probot.load(handle.appFn, { cwd: process.cwd(), addHandler: () => {} });
+    const { capture } = handle.runtime()!;
+    const send = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const named = i % 2 === 0;
+        await probot.receive({ id: `w-${n}-${i}`, name: named ? "check_run" : "status", payload: named ? check : status } as any);
+      }
+    };
+    await send(200);
+    // Before: one background task per delivery, each holding it until the config read ends.
+    expect({ tasks: capture.tasks.size, groups: capture.waiting.size }).toEqual({ tasks: 1, groups: 1 });
+    configRead();
+    await new Promise((r) => setTimeout(r, 50));
+    // The PR is observed; the status deliveries now wait for their commit's look-up, as one.
+    await send(100);
+    expect({ tasks: capture.tasks.size, groups: capture.waiting.size }).toEqual({ tasks: 1, groups: 1 });
+    commitRead();
+    await handle.shutdown();
+    handle = undefined;
+    expect(new Set(fetched)).toEqual(new Set([`${pr.repository.full_name}#${pr.pull_request.number}`]));
+    const log = new DeliveryLog(join(dataDir, "deliveries"), { log: silentLog() });
+    expect(await log.load()).toEqual([]);
+    await log.close();
+  });
+});

@@ -113,8 +113,8 @@ export function createApp(options: AppOptions = {}): AppHandle {
   };
 }
 
-/** The body of GET /health (exported for tests). */
-export async function healthReport(runtime: Runtime, capture: Capture): Promise<HealthReport> {
+/** The body of GET /health: the store's health, and "degraded" while observations wait too long for GitHub. */
+async function healthReport(runtime: Runtime, capture: Capture): Promise<HealthReport> {
   const store = await runtime.store.health();
   const stuck = capture.observer.stuck();
   return {

@@ -67,7 +67,7 @@ export function createApp(options: AppOptions = {}): AppHandle {
       stuckAfterMs: config.stuckObservationMs,
     });
     const clients = new InstallationClients((id) => app.auth(id));
-    const capture: Capture = { observer, deliveries, tasks: new TaskSet(log), commitPrs: new CommitPullRequests(), clients, waiting: new WaitingDeliveries() };
+    const capture: Capture = { observer, deliveries, tasks: new TaskSet(log), commitPrs: new CommitPullRequests(), clients, waiting: new WaitingDeliveries({ log, stuckAfterMs: config.stuckObservationMs }) };
     state = { runtime, capture };
 
     registerHandlers(app, runtime, capture);
@@ -98,6 +98,7 @@ export function createApp(options: AppOptions = {}): AppHandle {
         await sweeper?.stop(Math.min(left(), 10_000));
         const tasksLeft = await capture.tasks.drain(left());
         const prsLeft = await capture.observer.stop(left());
+        capture.waiting.stop();
         await capture.deliveries.close();
         const { backlog } = await runtime.store.drain(left());
         await runtime.store.close();
@@ -116,7 +117,11 @@ export function createApp(options: AppOptions = {}): AppHandle {
 /** The body of GET /health: the store's health, and "degraded" while observations wait too long for GitHub. */
 async function healthReport(runtime: Runtime, capture: Capture): Promise<HealthReport> {
   const store = await runtime.store.health();
-  const stuck = capture.observer.stuck();
+  // Observations waiting for their snapshot, and deliveries still waiting for a config read or a commit look-up.
+  const stuck = [capture.observer.stuck(), capture.waiting.stuck()].reduce((a, b) => ({
+    count: a.count + b.count,
+    oldest: !a.oldest || (b.oldest && b.oldest.waitedMs > a.oldest.waitedMs) ? b.oldest : a.oldest,
+  }));
   return {
     ...healthStatus(store.ok, stuck, runtime.config.stuckObservationMs),
     ...store,

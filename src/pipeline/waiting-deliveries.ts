@@ -1,4 +1,6 @@
+import type { Logger } from "probot";
 import type { DeliveryRecord } from "./delivery-log.js";
+import type { StuckReport } from "./observer.js";
 
 /** What the deliveries merged under one PR or one commit ask for: as much as one delivery does. */
 export interface MergedDeliveries {
@@ -29,6 +31,51 @@ export interface WaitingGroup {
  */
 export class WaitingDeliveries {
   #groups = new Map<string, WaitingGroup>();
+  /** When each group started waiting, and whether that was logged (apart from the group, which is what the work takes). */
+  #since = new Map<string, { at: number; warned: boolean }>();
+  #timer: NodeJS.Timeout | undefined;
+  #log: Logger | undefined;
+  #stuckAfterMs: number;
+  #clock: () => number;
+
+  /** `log` and `stuckAfterMs` (default 120 s): a group waiting longer is logged once and reported by stuck(). */
+  constructor(options: { log?: Logger; stuckAfterMs?: number; clock?: () => number } = {}) {
+    this.#log = options.log;
+    this.#stuckAfterMs = options.stuckAfterMs ?? 120_000;
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  /**
+   * The PRs and commits whose deliveries have waited longer than stuckAfterMs for their config
+   * read or commit look-up, and the longest wait; logs a warning once per group.
+   */
+  stuck(): StuckReport {
+    const now = this.#clock();
+    let count = 0;
+    let oldest: StuckReport["oldest"];
+    for (const [key, since] of this.#since) {
+      const group = this.#groups.get(key);
+      const waitedMs = now - since.at;
+      if (!group || waitedMs <= this.#stuckAfterMs) continue;
+      const labels = [...[...group.prs.keys()].map((n) => `${group.owner}/${group.repo}#${n}`), ...[...group.shas.keys()].map((sha) => `${group.owner}/${group.repo}@${sha.slice(0, 7)}`)];
+      count += labels.length;
+      if (!oldest || waitedMs > oldest.waitedMs) oldest = { pr: labels[0]!, waitedMs };
+      if (!since.warned) {
+        since.warned = true;
+        this.#log?.warn(
+          { waiting: labels.slice(0, 20), more: Math.max(0, labels.length - 20), waitedSeconds: Math.round(waitedMs / 1000) },
+          `deliveries for ${labels[0]}${labels.length > 1 ? ` and ${labels.length - 1} more` : ""} have waited ${Math.round(waitedMs / 1000)} s for GitHub (${key.startsWith("config ") ? "the repository's config" : "the PRs of a commit"}); they are observed once GitHub answers`,
+        );
+      }
+    }
+    return { count, oldest };
+  }
+
+  /** Stops the periodic check (at shutdown). */
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
 
   /** Groups waiting now (one per key). */
   get size(): number {
@@ -52,6 +99,11 @@ export class WaitingDeliveries {
     if (!group) {
       group = { owner: base.owner, repo: base.repo, installationId: base.installationId, prs: new Map(), shas: new Map() };
       this.#groups.set(key, group);
+      this.#since.set(key, { at: this.#clock(), warned: false });
+      if (!this.#timer && this.#log) {
+        this.#timer = setInterval(() => this.stuck(), Math.max(1000, Math.min(15_000, this.#stuckAfterMs / 4)));
+        this.#timer.unref();
+      }
     }
     for (const item of items) {
       if ("pr" in item) combine(group.prs, item.pr, item.merged);
@@ -64,6 +116,7 @@ export class WaitingDeliveries {
   take(key: string): WaitingGroup | undefined {
     const group = this.#groups.get(key);
     this.#groups.delete(key);
+    this.#since.delete(key);
     return group;
   }
 }

@@ -113,7 +113,8 @@ async function soak(regime: Regime, seconds: number): Promise<{ samples: Sample[
 /**
  * Memory under steady load, for issue 10 item 6: RSS must stay flat after warm-up whether GitHub
  * keeps up or falls far behind, and the app must not die with its heap capped at 256 MB.
- * BENCH_SOAK_SECONDS sets each regime's duration (default 120; 45 with --quick).
+ * BENCH_SOAK_SECONDS sets each regime's duration (default 120; 45 with --quick);
+ * BENCH_SOAK_REGIME runs only the regimes whose name contains it (e.g. "200").
  */
 export const soakMemory: BenchScenario = {
   name: "soak-memory",
@@ -122,7 +123,8 @@ export const soakMemory: BenchScenario = {
     const seconds = Number(process.env["BENCH_SOAK_SECONDS"] ?? (quick ? 45 : 120));
     if (!(seconds >= 10)) throw new Error(`BENCH_SOAK_SECONDS must be a number of seconds >= 10, got "${process.env["BENCH_SOAK_SECONDS"]}"`);
     const figures: BenchFigure[] = [];
-    for (const regime of REGIMES) {
+    const only = process.env["BENCH_SOAK_REGIME"];
+    for (const regime of REGIMES.filter((r) => !only || r.name.includes(only))) {
       const { samples, acked, refused, crashed, health } = await soak(regime, seconds);
       // Warm-up: the first 1/11 of the deliveries, so the rest is ten times as many.
       const total = samples.at(-1)!.deliveries;

@@ -129,7 +129,8 @@ export const soakMemory: BenchScenario = {
       // Warm-up: the first 1/11 of the deliveries, so the rest is ten times as many.
       const total = samples.at(-1)!.deliveries;
       const warm = samples.find((s) => s.deliveries >= total / 11) ?? samples[0]!;
-      const after = samples.filter((s) => s.seconds > warm.seconds);
+      // A sample taken after a crash has no RSS.
+      const after = samples.filter((s) => s.seconds > warm.seconds && Number.isFinite(s.rssMb));
       const tail = after.slice(-Math.max(1, Math.floor(after.length / 10)));
       const endRss = median(tail.map((s) => s.rssMb));
       const ratio = endRss / warm.rssMb;

@@ -3,17 +3,19 @@ import type { ApplicationFunction, Probot } from "probot";
 import { createAttemptCounters } from "./actions/attempt-counters.js";
 import { checkServerConfig, loadConfig } from "./config.js";
 import { CommitPullRequests } from "./github/commit-pull-requests.js";
+import { InstallationClients } from "./github/installation-clients.js";
 import { heldGitHub, type HeldResumers } from "./handlers/hold-while-waiting.js";
 import { registerHandlers } from "./handlers/register-handlers.js";
 import { scheduleDelivery } from "./handlers/observe-event.js";
 import { actionsApiHandler } from "./http/actions-api.js";
-import { healthHandler } from "./http/health.js";
+import { healthHandler, healthStatus, type HealthReport } from "./http/health.js";
 import { limitWebhookBodies } from "./http/webhook-body-limit.js";
 import type { Capture } from "./pipeline/capture.js";
 import { DeliveryLog, type HeldRecord } from "./pipeline/delivery-log.js";
 import { githubSnapshots } from "./pipeline/github-snapshots.js";
 import { Observer, type SnapshotFunctions } from "./pipeline/observer.js";
 import { TaskSet } from "./pipeline/task-set.js";
+import { WaitingDeliveries } from "./pipeline/waiting-deliveries.js";
 import { RepoConfigCache } from "./repo-config/repo-config-cache.js";
 import type { Runtime } from "./runtime.js";
 import { startSweepScheduler, type SweepScheduler } from "./sweep/sweep-scheduler.js";
@@ -64,9 +66,11 @@ export function createApp(options: AppOptions = {}): AppHandle {
       debounceMs: config.debounceMs,
       mergeableRetries: config.mergeableRetries,
       mergeableBackoffMs: config.mergeableBackoffMs,
-      onObserved: (ids) => deliveries.done(ids),
+      onObserved: (marks) => deliveries.observed(marks),
+      stuckAfterMs: config.stuckObservationMs,
     });
-    const capture: Capture = { observer, deliveries, tasks: new TaskSet(log), commitPrs: new CommitPullRequests() };
+    const clients = new InstallationClients((id) => app.auth(id));
+    const capture: Capture = { observer, deliveries, tasks: new TaskSet(log), commitPrs: new CommitPullRequests(), clients, waiting: new WaitingDeliveries({ log, stuckAfterMs: config.stuckObservationMs }) };
     state = { runtime, capture };
 
     limitWebhookBodies(app, log);
@@ -82,7 +86,7 @@ export function createApp(options: AppOptions = {}): AppHandle {
     );
     if (unfinished.length > 0) {
       log.warn({ deliveries: unfinished.length }, "observing deliveries acknowledged before the last stop but never observed");
-      recover(app, runtime, capture, unfinished);
+      recover(runtime, capture, unfinished);
     }
     const held = deliveries.heldRecords();
     if (held.length > 0) {
@@ -103,6 +107,7 @@ export function createApp(options: AppOptions = {}): AppHandle {
         await sweeper?.stop(Math.min(left(), 10_000));
         const tasksLeft = await capture.tasks.drain(left());
         const prsLeft = await capture.observer.stop(left());
+        capture.waiting.stop();
         await capture.deliveries.close();
         const { backlog } = await runtime.store.drain(left());
         await runtime.store.close();
@@ -118,12 +123,19 @@ export function createApp(options: AppOptions = {}): AppHandle {
   };
 }
 
-async function healthReport(runtime: Runtime, capture: Capture) {
+/** The body of GET /health: the store's health, and "degraded" while observations wait too long for GitHub. */
+async function healthReport(runtime: Runtime, capture: Capture): Promise<HealthReport> {
   const store = await runtime.store.health();
+  // Observations waiting for their snapshot, and deliveries still waiting for a config read or a commit look-up.
+  const stuck = [capture.observer.stuck(), capture.waiting.stuck()].reduce((a, b) => ({
+    count: a.count + b.count,
+    oldest: !a.oldest || (b.oldest && b.oldest.waitedMs > a.oldest.waitedMs) ? b.oldest : a.oldest,
+  }));
   return {
-    status: store.ok ? ("ok" as const) : ("unavailable" as const),
+    ...healthStatus(store.ok, stuck, runtime.config.stuckObservationMs),
     ...store,
     pending: capture.observer.pending + capture.tasks.size,
+    stuckObservations: stuck.count,
     observationsWritten: capture.observer.observationsWritten,
     observationsFailed: capture.observer.observationsFailed,
     uptimeSeconds: Math.round(process.uptime()),
@@ -151,7 +163,7 @@ function resumeHeld(app: Probot, runtime: Runtime, capture: Capture, resumers: H
 }
 
 /** Re-observes deliveries that were acknowledged but not observed when the process last died. */
-function recover(app: Probot, runtime: Runtime, capture: Capture, records: Awaited<ReturnType<DeliveryLog["load"]>>): void {
+function recover(runtime: Runtime, capture: Capture, records: Awaited<ReturnType<DeliveryLog["load"]>>): void {
   for (const record of records) {
     capture.tasks.run(
       async () => {
@@ -159,8 +171,7 @@ function recover(app: Probot, runtime: Runtime, capture: Capture, records: Await
           capture.deliveries.done([record.id]);
           return;
         }
-        const octokit = await app.auth(record.installationId);
-        scheduleDelivery(record, { octokit, log: runtime.log }, runtime, capture);
+        scheduleDelivery(record, runtime, capture);
       },
       { delivery: record.id },
       "could not recover a delivery (the sweep records the PR)",

@@ -25,6 +25,8 @@ export interface Config {
   /** Tries (and total budget) to wait for GitHub to compute mergeability. */
   mergeableRetries: number;
   mergeableBackoffMs: number;
+  /** An observation waiting longer than this for GitHub is logged, and /health says "degraded". */
+  stuckObservationMs: number;
   influx: InfluxConfig | undefined;
   actionsApiToken: string | undefined;
   orchestratorLogins: string[];
@@ -118,6 +120,7 @@ const envSchema = z.object({
   CONFIG_CACHE_SECONDS: intString("CONFIG_CACHE_SECONDS", 0, 300),
   MERGEABLE_RETRIES: intString("MERGEABLE_RETRIES", 0, 4),
   MERGEABLE_BACKOFF_MS: intString("MERGEABLE_BACKOFF_MS", 0, 1000),
+  STUCK_OBSERVATION_SECONDS: intString("STUCK_OBSERVATION_SECONDS", 1, 120),
   INFLUX_HOST: urlString("INFLUX_HOST", "http://localhost:8086"),
   INFLUX_ORG: optionalString,
   INFLUX_BUCKET: optionalString,
@@ -170,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     configCacheMs: e.CONFIG_CACHE_SECONDS * 1000,
     mergeableRetries: e.MERGEABLE_RETRIES,
     mergeableBackoffMs: e.MERGEABLE_BACKOFF_MS,
+    stuckObservationMs: e.STUCK_OBSERVATION_SECONDS * 1000,
     influx: influxConfig(e, warnings, env),
     actionsApiToken: e.ACTIONS_API_TOKEN,
     orchestratorLogins: (e.ORCHESTRATOR_LOGINS ?? "")

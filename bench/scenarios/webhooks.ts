@@ -16,9 +16,9 @@ import { figure, median, percentile, type BenchFigure, type BenchScenario } from
 const CONCURRENCY = 8;
 
 /** The fake GitHub seeded by seedBenchModel, in its own process (see bench/fake-github-process.ts). */
-async function fakeGitHubProcess(repos: number, prsPerRepo: number): Promise<{ host: string; child: ChildProcess; counts(): Promise<Record<string, number>>; close(): Promise<void> }> {
+export async function fakeGitHubProcess(repos: number, prsPerRepo: number, options: { graphqlDelayMs?: number } = {}): Promise<{ host: string; child: ChildProcess; counts(): Promise<Record<string, number>>; close(): Promise<void> }> {
   const creds = appCredentials();
-  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "bench/fake-github-process.ts"), JSON.stringify({ appId: creds.appId, publicKey: creds.publicKey, repos, prsPerRepo })], {
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "bench/fake-github-process.ts"), JSON.stringify({ appId: creds.appId, publicKey: creds.publicKey, repos, prsPerRepo, ...options })], {
     cwd: ROOT,
     stdio: ["pipe", "pipe", "inherit"],
   });
@@ -44,7 +44,7 @@ async function fakeGitHubProcess(repos: number, prsPerRepo: number): Promise<{ h
 }
 
 /** A realistic mix of deliveries over the PRs: check runs, statuses, labels, check suites. */
-function mixedDeliveries(model: GitHubModel, prs: FakePullRequest[], count: number): WebhookDelivery[] {
+export function mixedDeliveries(model: GitHubModel, prs: FakePullRequest[], count: number): WebhookDelivery[] {
   const payloads = new WebhookPayloads(model);
   const out: WebhookDelivery[] = [];
   for (let i = 0; i < count; i++) {

@@ -1,9 +1,8 @@
-import type { Context, Logger } from "probot";
-import type { GraphqlFn } from "../github/graphql-client.js";
+import type { Context } from "probot";
 import { REPO_CONFIG_FILE, type RepoConfig } from "../repo-config/repo-config.js";
 import type { Capture } from "../pipeline/capture.js";
 import type { DeliveryRecord } from "../pipeline/delivery-log.js";
-import { lazyChildLog } from "../pipeline/lazy-child-log.js";
+import type { MergedDeliveries, WaitingGroup } from "../pipeline/waiting-deliveries.js";
 import type { Runtime } from "../runtime.js";
 
 /** What an event asks to observe: PRs by number, or the PRs of a head commit. */
@@ -46,7 +45,7 @@ export async function observeEvent(context: AnyContext, runtime: Runtime, captur
     context.log.info({ delivery: context.id, event: trigger }, "delivery already recorded (redelivery); nothing new written");
     return;
   }
-  scheduleDelivery(record, context, runtime, capture);
+  scheduleDelivery(record, runtime, capture);
 }
 
 /**
@@ -54,57 +53,100 @@ export async function observeEvent(context: AnyContext, runtime: Runtime, captur
  * payload names its PRs (the common case) that is done at once, with nothing to wait for;
  * otherwise in the background (config read, commit → PR look-up). Also used to recover
  * deliveries after a crash.
+ *
+ * Nothing of the delivery's Context is kept (not its octokit, not its logger), and deliveries
+ * that wait for the same config read or commit look-up are merged per PR and per commit
+ * (WaitingDeliveries): one entry, however many deliveries arrive while GitHub is slow.
  */
-export function scheduleDelivery(
-  record: DeliveryRecord,
-  context: Pick<AnyContext, "octokit" | "log"> & { config?: AnyContext["config"] },
-  runtime: Runtime,
-  capture: Capture,
-): void {
-  const repoName = `${record.owner}/${record.repo}`;
-  // Made on first use: it only speaks on failures and at debug level.
-  const log = lazyChildLog(context.log, { delivery: record.id, repo: repoName });
-  const cached = runtime.repoConfigs.cached(repoName);
-  if (cached && record.prs.length > 0) {
-    observeAll(record, record.prs, cached, context, capture, log);
-    return;
+export function scheduleDelivery(record: DeliveryRecord, runtime: Runtime, capture: Capture): void {
+  const settings = runtime.repoConfigs.cached(`${record.owner}/${record.repo}`);
+  if (!settings) {
+    waitForConfig(record, runtime, capture);
+  } else if (!settings.enabled) {
+    runtime.log.debug({ delivery: record.id, repo: `${record.owner}/${record.repo}` }, DISABLED);
+    capture.deliveries.done([record.id]);
+  } else if (record.prs.length > 0) {
+    const graphql = capture.clients.graphql(record.installationId);
+    for (const number of record.prs) {
+      capture.observer.observe({ owner: record.owner, repo: record.repo, number, trigger: record.trigger, deliveryId: record.id, seq: record.seq, installationId: record.installationId, graphql });
+    }
+  } else if (record.sha !== undefined) {
+    const merged = { trigger: record.trigger, deliveryId: record.id, seq: record.seq, deliveries: 1 };
+    waitForCommit(record, record.sha, merged, runtime, capture);
   }
+}
+
+const DISABLED = "repository disabled by .github/pr-telemetry.yml (enabled: false); not observed";
+
+/** The repository's config is not cached: one read for all the deliveries that arrive meanwhile. */
+function waitForConfig(record: DeliveryRecord, runtime: Runtime, capture: Capture): void {
+  const repoName = `${record.owner}/${record.repo}`;
+  const key = `config ${repoName}`;
+  if (!capture.waiting.add(key, record)) return;
   capture.tasks.run(
     async () => {
-      const readConfig = context.config ? () => context.config!(REPO_CONFIG_FILE) : () => context.octokit.config.get({ owner: record.owner, repo: record.repo, path: `.github/${REPO_CONFIG_FILE}` }).then((r) => r.config);
-      const settings = await runtime.repoConfigs.get(repoName, readConfig, log);
-      let prs = record.prs;
-      if (settings.enabled && prs.length === 0 && record.sha) {
-        prs = await capture.commitPrs.find(context.octokit, record.owner, record.repo, record.sha);
-        if (prs.length === 0) {
-          log.debug({ sha: record.sha }, "no open pull request has this commit; nothing to observe");
-          capture.deliveries.done([record.id]);
-          return;
-        }
+      let settings: RepoConfig;
+      let group: WaitingGroup;
+      try {
+        const readConfig = async () => {
+          const octokit = await capture.clients.octokit(record.installationId);
+          return (await octokit.config.get({ owner: record.owner, repo: record.repo, path: `.github/${REPO_CONFIG_FILE}` })).config;
+        };
+        settings = await runtime.repoConfigs.get(repoName, readConfig, runtime.log);
+      } finally {
+        group = capture.waiting.take(key)!;
       }
-      observeAll(record, prs, settings, context, capture, log);
+      if (!settings.enabled) {
+        runtime.log.debug({ repo: repoName, deliveries: count(group) }, DISABLED);
+        capture.deliveries.observed([
+          ...[...group.prs].map(([number, m]) => ({ owner: group.owner, repo: group.repo, number, through: m.seq, commits: [], deliveries: m.deliveries })),
+          ...[...group.shas].map(([sha, m]) => ({ owner: group.owner, repo: group.repo, through: undefined, commits: m.seq === undefined ? [] : [[sha, m.seq] as [string, number]], deliveries: m.deliveries })),
+        ]);
+        return;
+      }
+      const graphql = capture.clients.graphql(group.installationId);
+      for (const [number, m] of group.prs) {
+        capture.observer.observe({ owner: group.owner, repo: group.repo, number, trigger: m.trigger, deliveryId: m.deliveryId, seq: m.seq, deliveries: m.deliveries, installationId: group.installationId, graphql });
+      }
+      for (const [sha, m] of group.shas) waitForCommit(group, sha, m, runtime, capture);
     },
     { delivery: record.id, repo: repoName, event: record.trigger },
     "could not schedule the observation (the next event or the sweep records the PR)",
   );
 }
 
-function observeAll(record: DeliveryRecord, prs: number[], settings: RepoConfig, context: Pick<AnyContext, "octokit">, capture: Capture, log: Logger): void {
-  if (!settings.enabled) {
-    log.debug("repository disabled by .github/pr-telemetry.yml (enabled: false); not observed");
-    capture.deliveries.done([record.id]);
-    return;
-  }
-  for (const number of prs) {
-    capture.observer.observe({
-      owner: record.owner,
-      repo: record.repo,
-      number,
-      trigger: record.trigger,
-      deliveryId: record.id,
-      installationId: record.installationId,
-      graphql: context.octokit.graphql as GraphqlFn,
-      log,
-    });
-  }
+/** A delivery that names a commit, not its PRs: one look-up for all the deliveries of the commit that arrive meanwhile. */
+function waitForCommit(base: Pick<WaitingGroup, "owner" | "repo" | "installationId">, sha: string, merged: MergedDeliveries, runtime: Runtime, capture: Capture): void {
+  const repoName = `${base.owner}/${base.repo}`;
+  const key = `commit ${repoName}@${sha}`;
+  if (!capture.waiting.merge(key, base, [{ sha, merged }])) return;
+  capture.tasks.run(
+    async () => {
+      let prs: number[];
+      let m: MergedDeliveries;
+      try {
+        prs = await capture.commitPrs.find(await capture.clients.octokit(base.installationId), base.owner, base.repo, sha);
+      } finally {
+        m = capture.waiting.take(key)!.shas.get(sha)!;
+      }
+      if (prs.length === 0) {
+        runtime.log.debug({ delivery: m.deliveryId, deliveries: m.deliveries, repo: repoName, sha }, "no open pull request has this commit; nothing to observe");
+        if (m.seq !== undefined) capture.deliveries.observed([{ owner: base.owner, repo: base.repo, through: undefined, commits: [[sha, m.seq]], deliveries: m.deliveries }]);
+        return;
+      }
+      const graphql = capture.clients.graphql(base.installationId);
+      for (const number of prs) {
+        capture.observer.observe({ owner: base.owner, repo: base.repo, number, trigger: m.trigger, deliveryId: m.deliveryId, seq: m.seq, commit: sha, deliveries: m.deliveries, installationId: base.installationId, graphql });
+      }
+    },
+    { delivery: merged.deliveryId, repo: repoName, sha },
+    "could not find the pull requests of a commit (the next event or the sweep records them)",
+  );
+}
+
+function count(group: WaitingGroup): number {
+  let n = 0;
+  for (const m of group.prs.values()) n += m.deliveries;
+  for (const m of group.shas.values()) n += m.deliveries;
+  return n;
 }

@@ -1,12 +1,17 @@
 import type { CommitPullRequests } from "../github/commit-pull-requests.js";
+import type { InstallationClients } from "../github/installation-clients.js";
 import type { DeliveryLog } from "./delivery-log.js";
 import type { Observer } from "./observer.js";
 import type { TaskSet } from "./task-set.js";
+import type { WaitingDeliveries } from "./waiting-deliveries.js";
 
-/** The capture pipeline the webhook handlers feed: dedup log, background tasks, observer. */
+/** The capture pipeline the webhook handlers feed: dedup log, background tasks, observer, and the installations' clients they use. */
 export interface Capture {
   observer: Observer<unknown>;
   deliveries: DeliveryLog;
   tasks: TaskSet;
   commitPrs: CommitPullRequests;
+  clients: InstallationClients;
+  /** Deliveries waiting for a config read or a commit look-up, merged per PR and commit. */
+  waiting: WaitingDeliveries;
 }

@@ -3,6 +3,13 @@ import type { Logger } from "probot";
 import { Journal, journalFileName, readJournal, type SkippedLine } from "../store/journal.js";
 import { skippedMessage, tornMessage } from "../store/journal-damage.js";
 import { makePoint, type Point } from "../store/point.js";
+import { prKey, type ObservedMark } from "./observer.js";
+
+/**
+ * Deliveries handled up to a number: an observation written (ObservedMark), or nothing to observe
+ * (repository disabled, no open PR has the commit). Without a PR number only `commits` count.
+ */
+export type DoneMark = Omit<ObservedMark, "number"> & { number?: number | undefined };
 
 /** What the app took on when it acknowledged a delivery. */
 export interface DeliveryRecord {
@@ -15,6 +22,11 @@ export interface DeliveryRecord {
   /** The PRs named by the payload; empty when they must be found from `sha`. */
   prs: number[];
   sha?: string | undefined;
+  /**
+   * Set by accept(): the delivery's place in the order of acceptance, increasing across restarts.
+   * An observation marks every delivery of its PR up to a number as done (see observed()).
+   */
+  seq?: number | undefined;
 }
 
 /**
@@ -49,11 +61,15 @@ const KEEP_DAYS = 2;
  * - deduplication: a redelivered X-GitHub-Delivery is recognised, even after a restart;
  * - recovery: deliveries acknowledged but not observed when the process died (kill -9, OOM) are
  *   observed again at the next start.
+ * Observations are marked with watermarks (observed()): "PR o/r#n observed after delivery number
+ * S was accepted" marks every delivery that named that PR with a number up to S, so nothing in
+ * memory holds one id per delivery while a PR waits for GitHub.
  */
 export class DeliveryLog {
   #journal: Journal;
   #seen = new Map<string, true>();
   #held: HeldRecord[] = [];
+  #nextSeq = 1;
   #log: Logger;
   #clock: () => Date;
   /** Accepted records waiting for the append at the end of this turn of the event loop. */
@@ -80,12 +96,21 @@ export class DeliveryLog {
   async load(): Promise<DeliveryRecord[]> {
     const unfinished = new Map<string, DeliveryRecord>();
     const held = new Map<string, HeldRecord>();
+    /** "o/r#n" or "o/r@sha" → the highest sequence number observed. */
+    const marks = new Map<string, number>();
+    let maxSeq = 0;
     const since = new Date(this.#clock().getTime() - KEEP_DAYS * 86_400_000);
     // A partial last line (the process died during a write cut short) is closed off first, so
     // the records accepted from now on never join it.
     await this.#journal.repairTails();
     const skipped: SkippedLine[] = [];
     for await (const point of readJournal(this.dir, { since }, (s) => skipped.push(s))) {
+      const mark = point.tags.pr ?? point.tags.commit;
+      if (point.measurement === DONE && mark !== undefined && typeof point.fields.through === "number") {
+        marks.set(mark, Math.max(marks.get(mark) ?? 0, point.fields.through));
+        maxSeq = Math.max(maxSeq, point.fields.through);
+        continue;
+      }
       const id = point.tags.id;
       if (!id) continue;
       if (point.measurement === ACCEPTED) {
@@ -102,7 +127,9 @@ export class DeliveryLog {
             .filter(Boolean)
             .map(Number),
           sha: typeof f.sha === "string" ? f.sha : undefined,
+          seq: typeof f.seq === "number" ? f.seq : undefined,
         });
+        if (typeof f.seq === "number") maxSeq = Math.max(maxSeq, f.seq);
       } else if (point.measurement === HELD) {
         this.#remember(id);
         const f = point.fields;
@@ -126,8 +153,21 @@ export class DeliveryLog {
     }
     this.#held = [...held.values()];
     if (skipped.length) this.#log.warn({ first: skipped[0] }, skippedMessage(skipped.length, "delivery log"));
+    // Numbers keep increasing across restarts: a watermark must never cover a later delivery.
+    this.#nextSeq = maxSeq + 1;
+    const observed = (r: DeliveryRecord) =>
+      r.seq !== undefined &&
+      (r.prs.length > 0
+        ? r.prs.every((n) => (marks.get(prKey({ owner: r.owner, repo: r.repo, number: n })) ?? 0) >= r.seq!)
+        : r.sha !== undefined && (marks.get(commitKey(r.owner, r.repo, r.sha)) ?? 0) >= r.seq);
+    const left = [...unfinished.values()].filter((r) => !observed(r));
+    // Records written before sequence numbers existed get one now (appended again), so that the
+    // watermarks of their recovery can mark them.
+    const unnumbered = left.filter((r) => r.seq === undefined);
+    for (const r of unnumbered) r.seq = this.#nextSeq++;
+    if (unnumbered.length) await this.#journal.write(unnumbered.map((r) => this.#acceptedPoint(r)));
     await this.#prune(since);
-    return [...unfinished.values()];
+    return left;
   }
 
   /** The held records `load()` found never done (see HeldRecord); resume each, then mark it done. */
@@ -169,15 +209,20 @@ export class DeliveryLog {
   accept(record: DeliveryRecord): Promise<boolean> {
     if (this.#seen.has(record.id)) return Promise.resolve(false);
     this.#remember(record.id);
+    record.seq = this.#nextSeq++;
+    return this.#append(this.#acceptedPoint(record)).then(() => true);
+  }
+
+  #acceptedPoint(record: DeliveryRecord): Point {
     const fields: Record<string, string | number> = { trigger: record.trigger };
     if (record.installationId !== undefined) fields.installation = record.installationId;
     fields.owner = record.owner;
     fields.repo = record.repo;
     fields.prs = record.prs.join(",");
     if (record.sha !== undefined) fields.sha = record.sha;
+    if (record.seq !== undefined) fields.seq = record.seq;
     // Built directly (no makePoint): the fields above are never undefined.
-    const point: Point = { measurement: ACCEPTED, time: this.#clock(), tags: { id: record.id }, fields };
-    return this.#append(point).then(() => true);
+    return { measurement: ACCEPTED, time: this.#clock(), tags: { id: record.id }, fields };
   }
 
   #append(point: Point): Promise<void> {
@@ -219,6 +264,25 @@ export class DeliveryLog {
     });
   }
 
+  /**
+   * Marks what written observations covered: per PR (and per commit a PR was found by) the
+   * highest delivery number whose event the snapshot includes. One line per PR, whatever the
+   * number of deliveries. Not awaited by callers, like done().
+   */
+  observed(marks: DoneMark[]): void {
+    const now = this.#clock();
+    const points: Point[] = [];
+    for (const m of marks) {
+      if (m.through !== undefined && m.number !== undefined) points.push(makePoint(DONE, now, { pr: prKey({ owner: m.owner, repo: m.repo, number: m.number }) }, { through: m.through, deliveries: m.deliveries }));
+      for (const [sha, seq] of m.commits) points.push(makePoint(DONE, now, { commit: commitKey(m.owner, m.repo, sha) }, { through: seq }));
+    }
+    if (points.length === 0) return;
+    this.#appendNow(); // a done record never precedes its accepted record in the file
+    this.#journal.write(points).catch((err: Error) => {
+      this.#log.warn({ err: err.message }, "could not mark deliveries as done; they may be observed again after a restart");
+    });
+  }
+
   flush(): Promise<void> {
     this.#appendNow();
     return this.#journal.flush();
@@ -249,4 +313,8 @@ export class DeliveryLog {
       if (name.endsWith(".jsonl") && name < keepFrom) await rm(`${this.dir}/${name}`, { force: true });
     }
   }
+}
+
+function commitKey(owner: string, repo: string, sha: string): string {
+  return `${owner}/${repo}@${sha}`;
 }

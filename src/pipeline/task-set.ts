@@ -22,15 +22,18 @@ export class TaskSet {
     this.#tasks.add(task);
   }
 
-  /** Waits for the running tasks, up to timeoutMs; resolves with how many are still running. */
+  /** Waits for the running tasks (and those they start), up to timeoutMs; resolves with how many are still running. */
   async drain(timeoutMs: number): Promise<number> {
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.#tasks]),
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-      }),
-    ]);
+    let timedOut = false;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        resolve();
+      }, timeoutMs);
+    });
+    // A task may start another (a config read hands the commits it waited for to their look-ups).
+    while (this.#tasks.size > 0 && !timedOut) await Promise.race([Promise.allSettled([...this.#tasks]), deadline]);
     clearTimeout(timer);
     return this.#tasks.size;
   }

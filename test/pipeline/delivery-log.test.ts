@@ -140,9 +140,47 @@ describe("DeliveryLog", () => {
     await a.close();
     const b = new DeliveryLog(dir, { log: silentLog() });
     expect(await b.load()).toEqual([
-      { ...record("open-1", [3, 4]), sha: undefined },
-      { ...record("sha-1", []), sha: "abc" },
+      { ...record("open-1", [3, 4]), sha: undefined, seq: 2 },
+      { ...record("sha-1", []), sha: "abc", seq: 3 },
     ]);
+    await b.close();
+  });
+
+  it("marks deliveries done by watermark: per PR (all its PRs) and per commit, whatever their number", async () => {
+    const a = new DeliveryLog(dir, { log: silentLog() });
+    await a.load();
+    const r = (id: string, prs: number[], sha?: string) => ({ ...record(id, prs), sha });
+    for (const d of [r("p1-a", [1]), r("p1-b", [1]), r("p2", [2]), r("p1p2", [1, 2]), r("s1", [], "abc"), r("s2", [], "def")]) await a.accept(d);
+    const last = r("p1-late", [1]);
+    await a.accept(last);
+    // PR 1 observed after "p1p2" (seq 4) was accepted, but before "p1-late" (seq 7); commit abc after s1 (seq 5).
+    a.observed([
+      { owner: "o", repo: "r", number: 1, through: 4, commits: [["abc", 5]], deliveries: 4 },
+      { owner: "o", repo: "other", number: 2, through: 99, commits: [], deliveries: 1 },
+    ]);
+    expect(last.seq).toBe(7);
+    await a.close();
+    const b = new DeliveryLog(dir, { log: silentLog() });
+    // p2 and p1p2 wait for PR 2 of o/r; s2's commit was never observed; p1-late came after the mark.
+    expect((await b.load()).map((x) => x.id)).toEqual(["p2", "p1p2", "s2", "p1-late"]);
+    // Numbers keep increasing across restarts (a mark never covers a later delivery).
+    const next = r("after-restart", [1]);
+    await b.accept(next);
+    expect(next.seq).toBe(100);
+    await b.close();
+  });
+
+  it("numbers a record written before sequence numbers, so a watermark can mark it after recovery", async () => {
+    const old = new Journal({ dir });
+    await old.write([makePoint("delivery_accepted", new Date(), { id: "legacy" }, { trigger: "pull_request.opened", installation: 7, owner: "o", repo: "r", prs: "5" })]);
+    await old.close();
+    const a = new DeliveryLog(dir, { log: silentLog() });
+    const [legacy] = await a.load();
+    expect(legacy).toMatchObject({ id: "legacy", prs: [5], seq: 1 });
+    a.observed([{ owner: "o", repo: "r", number: 5, through: 1, commits: [], deliveries: 1 }]);
+    await a.close();
+    const b = new DeliveryLog(dir, { log: silentLog() });
+    expect(await b.load()).toEqual([]);
     await b.close();
   });
 

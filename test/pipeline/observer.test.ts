@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { Observer, type PullRequestRef, type SnapshotFunctions } from "../../src/pipeline/observer.js";
+import { Observer, type ObservedMark, type PullRequestRef, type SnapshotFunctions } from "../../src/pipeline/observer.js";
 import { makePoint, type Point } from "../../src/store/point.js";
+import { liveObjects } from "../helpers/force-gc.js";
 import { recordingLog, silentLog } from "../helpers/silent-log.js";
 
 interface FakeSnapshot {
@@ -44,7 +45,7 @@ function setup(
 ) {
   const gh = fakeGitHub(state, fetchMs);
   const written: Point[] = [];
-  const observed: string[] = [];
+  const observed: ObservedMark[] = [];
   const observer = new Observer<FakeSnapshot>({
     snapshots: gh.snapshots,
     write: async (points) => {
@@ -56,22 +57,23 @@ function setup(
     mergeableRetries: 3,
     mergeableBackoffMs: 10,
     errorBackoffMs: 10,
-    onObserved: (ids) => observed.push(...ids),
+    onObserved: (marks) => observed.push(...marks),
     ...extra,
   });
   return { observer, written, observed, fetches: gh.fetches };
 }
 
 const graphql = async () => ({});
+let seq = 0;
 const request = (number: number, deliveryId: string, installationId = 1, trigger = "check_run.completed") => ({
   owner: "dappcore",
   repo: "core",
   number,
   trigger,
   deliveryId,
+  seq: ++seq,
   installationId,
   graphql,
-  log: silentLog(),
 });
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -79,13 +81,14 @@ const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe("Observer", () => {
   it("coalesces a burst of 40 events for one PR into one fetch and one observation", async () => {
     const { observer, written, observed, fetches } = setup();
+    const first = seq + 1;
     for (let i = 0; i < 40; i++) observer.observe(request(315, `d${i}`, 1, i === 39 ? "check_suite.completed" : "check_run.completed"));
     expect(observer.pending).toBe(1);
     await settle(150);
     expect(fetches).toEqual([["dappcore/core#315"]]);
     expect(written).toHaveLength(1);
     expect(written[0]!.fields).toEqual({ mergeable: true, trigger: "check_suite.completed", delivery_id: "d39", conflict_attempts: 2 });
-    expect(observed).toHaveLength(40);
+    expect(observed).toEqual([{ owner: "dappcore", repo: "core", number: 315, through: first + 39, commits: [], deliveries: 40 }]);
     expect(observer.pending).toBe(0);
   });
 
@@ -133,14 +136,14 @@ describe("Observer", () => {
 
   it("retries a failed fetch and gives up with an error log after its retries, writing nothing false", async () => {
     const { log, entries } = recordingLog();
-    const { observer, written, fetches } = setup(new Map([["dappcore/core#9", new Error("HTTP 502")]]), { errorRetries: 2 });
-    observer.observe({ ...request(9, "x"), log });
+    const { observer, written, fetches } = setup(new Map([["dappcore/core#9", new Error("HTTP 502")]]), { errorRetries: 2, log });
+    observer.observe(request(9, "x"));
     await settle(300);
     expect(fetches).toHaveLength(3);
     expect(written).toHaveLength(0);
     expect(observer.observationsFailed).toBe(1);
     const error = entries.find((e) => e.level === 50);
-    expect(error).toMatchObject({ pr: "dappcore/core#9", deliveries: ["x"] });
+    expect(error).toMatchObject({ pr: "dappcore/core#9", delivery: "x", deliveries: 1 });
   });
 
   it("keeps points whose write failed and writes them on the next try", async () => {
@@ -166,12 +169,13 @@ describe("Observer", () => {
     observer.observe(request(1, "fine"));
     await settle(150);
     expect(written.map((p) => p.tags.pr)).toEqual(["1"]);
-    expect(observed.sort()).toEqual(["fine", "gone"]);
+    expect(observed.map((m) => m.number).sort((a, b) => a - b)).toEqual([1, 404]);
   });
 
   it("logs the PR GitHub refused with GitHub's message", async () => {
     const { log, entries } = recordingLog();
     const { observer, observed } = setup(undefined, {
+      log,
       snapshots: {
         fetch: async (_g, _targets, onDropped) => {
           onDropped?.("dappcore/core#999999", "NOT_FOUND: Could not resolve to a PullRequest with the number of 999999.");
@@ -183,9 +187,9 @@ describe("Observer", () => {
         },
       },
     });
-    observer.observe({ ...request(999999, "bad"), log });
+    observer.observe(request(999999, "bad"));
     await settle(150);
-    expect(observed).toEqual(["bad"]);
+    expect(observed.map((m) => `${m.owner}/${m.repo}#${m.number}`)).toEqual(["dappcore/core#999999"]);
     expect(entries.filter((e) => e["level"] === 40).map((e) => e["msg"])).toEqual([
       "GitHub refused pull request dappcore/core#999999, also when asked alone: NOT_FOUND: Could not resolve to a PullRequest with the number of 999999.; nothing recorded",
     ]);
@@ -197,5 +201,103 @@ describe("Observer", () => {
     observer.observe(request(2, "b"));
     expect(await observer.drain(2000)).toBe(0);
     expect(written).toHaveLength(2);
+  });
+});
+
+describe("Observer memory while GitHub does not answer (issue 10 item 6)", () => {
+  /** Requests for one PR arriving over `windows` coalescing windows while the snapshot fetch never returns. */
+  async function feed(deliveries: number, windows: number) {
+    const live = liveObjects();
+    // GitHub far behind: every fetch waits in a queue that holds its arguments, as Probot's
+    // throttling queue (Bottleneck) holds every queued request.
+    const queue: unknown[] = [];
+    const snapshots: SnapshotFunctions<never> = {
+      fetch: (graphql, targets) => {
+        queue.push({ graphql, targets });
+        return new Promise(() => {});
+      },
+      isMergeableUnknown: () => false,
+      toPoint: () => {
+        throw new Error("unreachable");
+      },
+    };
+    const observer = new Observer<never>({
+      snapshots,
+      write: async () => {},
+      attempts: { get: async () => ({ conflictAttempts: 0, reviewFixAttempts: 0 }) },
+      log: silentLog(),
+      debounceMs: 2,
+      mergeableRetries: 0,
+      mergeableBackoffMs: 0,
+    });
+    for (let i = 0; i < deliveries; i++) {
+      // Each delivery brings its own objects, as a Probot Context does (its octokit's graphql
+      // holds the whole payload): only what the observation needs may stay.
+      const graphql = async () => ({});
+      live.track(graphql);
+      observer.observe({ ...request(1, `d-${i}`), graphql });
+      if (i % Math.ceil(deliveries / windows) === 0) await settle(5); // the window closes
+    }
+    return { pending: observer.pending, fetches: queue.length, alive: await live.alive() };
+  }
+
+  it("keeps one waiting entry and one fetch per PR, however many deliveries arrive meanwhile", async () => {
+    const small = await feed(100, 10);
+    const large = await feed(2000, 40);
+    // One fetch in flight (blocked) and one window waiting for it, whatever N.
+    expect(small).toEqual({ pending: 1, fetches: 1, alive: 2 });
+    expect(large).toEqual({ pending: 1, fetches: 1, alive: 2 });
+  });
+});
+
+describe("Observer: observations stuck waiting for GitHub (issue 10 item 16)", () => {
+  it("reports PRs waiting longer than stuckAfterMs and warns once per PR per episode, not per delivery", async () => {
+    let now = Date.parse("2026-02-05T09:00:00Z");
+    let answer: (() => void) | undefined;
+    const { log, entries } = recordingLog();
+    const snapshots: SnapshotFunctions<FakeSnapshot> = {
+      fetch: (_g, targets) =>
+        new Promise((resolve) => {
+          answer = () => resolve(new Map(targets.map((t) => [`${t.owner}/${t.repo}#${t.number}`, { key: `${t.owner}/${t.repo}#${t.number}`, mergeable: "MERGEABLE" as const }])));
+        }),
+      isMergeableUnknown: () => false,
+      toPoint: (s, at) => makePoint("pr_observation", at, { repo: "acme/api", pr: s.key.split("#")[1]! }, { mergeable: true }),
+    };
+    const observer = new Observer<FakeSnapshot>({
+      snapshots,
+      write: async () => {},
+      attempts: { get: async () => ({ conflictAttempts: 0, reviewFixAttempts: 0 }) },
+      log,
+      debounceMs: 0,
+      mergeableRetries: 0,
+      mergeableBackoffMs: 0,
+      stuckAfterMs: 120_000,
+      clock: () => now,
+    });
+    const ask = (n: number, id: string) => observer.observe({ owner: "acme", repo: "api", number: n, trigger: "status", deliveryId: id, seq: 1, installationId: 1, graphql });
+    ask(12, "first");
+    await settle(20); // fetching, blocked
+    expect(observer.stuck()).toEqual({ count: 0, oldest: undefined });
+    now += 100_000;
+    ask(12, "second"); // the same episode: PR 12 still has no observation
+    now += 240_000;
+    expect(observer.stuck()).toEqual({ count: 1, oldest: { pr: "acme/api#12", waitedMs: 340_000 } });
+    for (let i = 0; i < 5; i++) ask(12, `more-${i}`);
+    now += 1000;
+    expect(observer.stuck().count).toBe(1);
+    const warnings = entries.filter((e) => e.level === 40);
+    expect(warnings).toEqual([
+      expect.objectContaining({ pr: "acme/api#12", waitedSeconds: 340, msg: expect.stringMatching(/^observation of acme\/api#12 has waited 340 s for GitHub/) }),
+    ]);
+    // GitHub answers: the episode ends, and the window opened meanwhile (at +100 s, now fetched)
+    // is the next one.
+    answer!();
+    await settle(20);
+    expect(entries.some((e) => e.level === 30 && e.pr === "acme/api#12" && /no longer waiting/.test(String(e.msg)))).toBe(true);
+    expect(observer.stuck()).toEqual({ count: 1, oldest: { pr: "acme/api#12", waitedMs: 241_000 } });
+    answer!();
+    await settle(20);
+    expect(observer.stuck()).toEqual({ count: 0, oldest: undefined });
+    await observer.stop(1000);
   });
 });

@@ -1,5 +1,6 @@
 import type { Context, Logger } from "probot";
 import type { GraphqlFn } from "../github/graphql-client.js";
+import { readRepoConfig } from "../github/read-repo-config.js";
 import { REPO_CONFIG_FILE, type RepoConfig } from "../repo-config/repo-config.js";
 import type { Capture } from "../pipeline/capture.js";
 import type { DeliveryRecord } from "../pipeline/delivery-log.js";
@@ -71,7 +72,7 @@ export function scheduleDelivery(
   }
   capture.tasks.run(
     async () => {
-      const readConfig = context.config ? () => context.config!(REPO_CONFIG_FILE) : () => context.octokit.config.get({ owner: record.owner, repo: record.repo, path: `.github/${REPO_CONFIG_FILE}` }).then((r) => r.config);
+      const readConfig = context.config ? () => context.config!(REPO_CONFIG_FILE) : () => readRepoConfig(context.octokit, repoName);
       const settings = await runtime.repoConfigs.get(repoName, readConfig, log);
       let prs = record.prs;
       if (settings.enabled && prs.length === 0 && record.sha) {

@@ -2,6 +2,7 @@ import type { Logger, ProbotOctokit } from "probot";
 import type { AttemptSource } from "../actions/attempt-counters.js";
 import { GitHubError } from "../errors.js";
 import { describeGitHubFailure, networkFailureOf } from "../github/describe-github-failure.js";
+import { countRequests } from "../github/count-requests.js";
 import { completeSnapshot } from "../github/fetch-snapshots.js";
 import { graphqlClient, withHalvingPages, type GraphqlClient, type GraphqlRateLimit } from "../github/graphql-client.js";
 import { listInstallationRepos } from "../github/list-installation-repos.js";
@@ -124,10 +125,11 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
   const stops: string[] = [];
   // Every request through each target's octokit counts once (this hook wraps the retry and
   // throttling plugins, so a retried call is one); removed at the end, octokits may be reused.
-  const count = () => {
-    summary.githubRequests++;
-  };
-  for (const t of options.targets) t.octokit.hook.before("request", count);
+  const stopCounting = options.targets.map((t) =>
+    countRequests(t.octokit, () => {
+      summary.githubRequests++;
+    }),
+  );
   try {
     // 1. Which repositories: named, or listed per installation.
     const plan: Array<{ state: TargetState; repos: string[] }> = [];
@@ -248,7 +250,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
       if (options.signal?.aborted) break;
     }
   } finally {
-    for (const t of options.targets) t.octokit.hook.remove("request", count);
+    for (const stop of stopCounting) stop();
   }
   if (stops.length) summary.stoppedEarly = [...new Set(stops)].join("; ");
   summary.durationMs = now().getTime() - startedAt.getTime();

@@ -1,6 +1,6 @@
 import type { Logger, ProbotOctokit } from "probot";
 import { countRequests } from "../github/count-requests.js";
-import { describeGitHubFailure } from "../github/describe-github-failure.js";
+import { describeGitHubFailure, SWEEP_NEXT } from "../github/describe-github-failure.js";
 import { getInstallation, getRepoInstallationId, listInstallations, type AppInstallation } from "../github/list-installations.js";
 import type { SweepTarget } from "./run-sweep.js";
 import type { SweepFailure } from "./sweep-summary.js";
@@ -55,7 +55,7 @@ export async function installationTargets(
         try {
           id = await getRepoInstallationId(app, repo);
         } catch (error) {
-          failures.push({ repo, reason: `the app is not installed on it: ${describeGitHubFailure(error)}` });
+          failures.push({ repo, reason: `the app is not installed on it: ${describeGitHubFailure(error, SWEEP_NEXT)}` });
           continue;
         }
         if (!installations.some((i) => i.id === id)) {

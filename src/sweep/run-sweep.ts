@@ -1,7 +1,7 @@
 import type { Logger, ProbotOctokit } from "probot";
 import type { AttemptSource } from "../actions/attempt-counters.js";
 import { GitHubError } from "../errors.js";
-import { describeGitHubFailure, networkFailureOf } from "../github/describe-github-failure.js";
+import { describeGitHubFailure, networkFailureOf, SWEEP_NEXT } from "../github/describe-github-failure.js";
 import { countRequests } from "../github/count-requests.js";
 import { completeSnapshot } from "../github/fetch-snapshots.js";
 import { graphqlClient, withHalvingPages, type GraphqlClient, type GraphqlRateLimit } from "../github/graphql-client.js";
@@ -142,10 +142,10 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
           for (const repo of listed.archived) summary.skipped.push({ repo, reason: "archived" });
           repos = listed.repos;
         }
-        const github = graphqlClient(target.octokit.graphql, { retryAfter: { log, sleep: options.sleep, signal: options.signal } });
+        const github = graphqlClient(target.octokit.graphql, { retryAfter: { log, sleep: options.sleep, signal: options.signal }, next: SWEEP_NEXT });
         plan.push({ state: { target, github }, repos });
       } catch (error) {
-        summary.failures.push({ repo: target.name, reason: `could not list its repositories: ${describeGitHubFailure(error)}` });
+        summary.failures.push({ repo: target.name, reason: `could not list its repositories: ${describeGitHubFailure(error, SWEEP_NEXT)}` });
       }
     }
     const total = plan.reduce((n, p) => n + p.repos.length, 0);
@@ -235,7 +235,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
           options.lastSweptAt?.set(repoKey(repo), now());
           progress({ repo, status: "swept", openPrs: swept.openPrs });
         } catch (error) {
-          const reason = describeGitHubFailure(error);
+          const reason = describeGitHubFailure(error, SWEEP_NEXT);
           const network = networkFailureOf(error);
           if (network && isHostUnreachable(network)) unreachable = reason;
           log.warn({ repo, reason }, "sweep: repository failed; the others go on");

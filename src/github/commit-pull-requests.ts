@@ -1,11 +1,13 @@
 import type { ProbotOctokit } from "probot";
+import { SNAPSHOT_NEXT, toGitHubError } from "./describe-github-failure.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
 /**
  * Finds the open PRs of `owner/repo` whose commits include `sha`, for check and status events
  * that do not name their PRs (PRs from forks; `status` never does). Look-ups are shared for
- * ttlMs, so a burst of 40 check runs on one commit costs one request.
+ * ttlMs, so a burst of 40 check runs on one commit costs one request. A failure is a
+ * GitHubError worded as the snapshot's are (describe-github-failure.ts).
  */
 export class CommitPullRequests {
   #cache = new Map<string, { at: number; prs: Promise<number[]> }>();
@@ -22,7 +24,12 @@ export class CommitPullRequests {
     if (hit && now - hit.at < this.ttlMs) return hit.prs;
     const prs = octokit.rest.repos
       .listPullRequestsAssociatedWithCommit({ owner, repo, commit_sha: sha, per_page: 100 })
-      .then(({ data }) => data.filter((pr) => pr.state === "open" && pr.base.repo.full_name.toLowerCase() === `${owner}/${repo}`.toLowerCase()).map((pr) => pr.number));
+      .then(
+        ({ data }) => data.filter((pr) => pr.state === "open" && pr.base.repo.full_name.toLowerCase() === `${owner}/${repo}`.toLowerCase()).map((pr) => pr.number),
+        (error: unknown) => {
+          throw toGitHubError(error, [`${owner}/${repo}`], `could not find the pull requests of commit ${sha} in ${owner}/${repo}`, SNAPSHOT_NEXT);
+        },
+      );
     this.#cache.set(key, { at: now, prs });
     prs.catch(() => this.#cache.delete(key));
     if (this.#cache.size > 5000) {

@@ -1,7 +1,6 @@
 import { GitHubError } from "../errors.js";
-import { networkFailureOf, statusOf } from "./describe-github-failure.js";
+import { describeGraphqlRefusal, graphqlRefusalError, SNAPSHOT_NEXT, toGitHubError } from "./describe-github-failure.js";
 import { asGraphqlClient, type GraphqlClient, type GraphqlFn } from "./graphql-client.js";
-import { describeNetworkFailure } from "./network-failure.js";
 import type {
   PullRequestSnapshot,
   SnapshotCheckContext,
@@ -13,7 +12,6 @@ import { CHECK_CONTEXTS_PAGE_QUERY } from "./queries/check-contexts-page.js";
 import { OPINIONATED_REVIEWS_PAGE_QUERY } from "./queries/opinionated-reviews-page.js";
 import { buildSnapshotQuery } from "./queries/pull-request-snapshot.js";
 import { REVIEW_THREADS_PAGE_QUERY } from "./queries/review-threads-page.js";
-import { describeGraphqlErrors, type GraphqlErrorEntry } from "./split-aliased-answer.js";
 
 /** One pull request to snapshot. */
 export interface SnapshotTarget {
@@ -64,7 +62,7 @@ export async function fetchSnapshots(
   }
   const distinct = [...byIdentity.values()].map((same) => same[0] as SnapshotTarget);
 
-  const client = asGraphqlClient(graphql);
+  const client = asGraphqlClient(graphql, { next: SNAPSHOT_NEXT });
   const result = new Map<string, PullRequestSnapshot | null>();
   for (let i = 0; i < distinct.length; i += MAX_TARGETS_PER_QUERY) {
     const chunk = distinct.slice(i, i + MAX_TARGETS_PER_QUERY);
@@ -87,11 +85,16 @@ type TargetFetch = { ok: true; snapshot: PullRequestSnapshot | null } | { ok: fa
 /** A failure of the request itself (HTTP, network): it concerns every target of the query. */
 class TransportFailure extends GitHubError {}
 
+/** The start of every message of the snapshot path: what was asked. */
+function snapshotOf(keys: readonly string[]): string {
+  return `could not fetch the snapshot of ${keys.join(", ")}`;
+}
+
 async function fetchChunk(client: GraphqlClient, chunk: SnapshotTarget[]): Promise<Array<[SnapshotTarget, TargetFetch]>> {
   const { query, variables, aliases } = buildSnapshotQuery(chunk);
   const keys = chunk.map(snapshotKey);
-  const { results, unattributed } = await askGraphql(() => client.aliased(query, variables, aliases, keys), keys);
-  if (unattributed.length > 0) throw graphqlFailure(unattributed.map((error) => ({ error, keys })));
+  const { results, unattributed } = await askGraphql(() => client.aliased(query, variables, aliases, keys), keys, client.next);
+  if (unattributed.length > 0) throw graphqlRefusalError(unattributed, keys, snapshotOf(keys), client.next);
 
   // Asked again together: fewer targets than this query, since an error hit at least one alias.
   const unanswered = aliases.filter((a) => "unanswered" in results.get(a)!);
@@ -100,7 +103,8 @@ async function fetchChunk(client: GraphqlClient, chunk: SnapshotTarget[]): Promi
   for (const a of aliases) {
     const r = results.get(a)!;
     if (!r.ok) {
-      out.push([a.target, "errors" in r ? { ok: false, reason: withHints(r.errors) } : again.get(a.target)!]);
+      // Dropped, not retried: no "what happens next" in the reason.
+      out.push([a.target, "errors" in r ? { ok: false, reason: describeGraphqlRefusal(r.errors) } : again.get(a.target)!]);
       continue;
     }
     const snapshot = r.value as PullRequestSnapshot | null;
@@ -114,62 +118,17 @@ async function fetchChunk(client: GraphqlClient, chunk: SnapshotTarget[]): Promi
   return out;
 }
 
-/** Runs one call of the client; its GitHubError (HTTP, network) becomes the snapshot path's own message. */
-async function askGraphql<T>(call: () => Promise<T>, keys: string[]): Promise<T> {
+/**
+ * Runs one call of the client; its GitHubError (HTTP, network: described by the client, with
+ * the client's `next`) is prefixed with the pull requests asked, and marked as the request's.
+ */
+async function askGraphql<T>(call: () => Promise<T>, keys: string[], next: string): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    throw httpFailure(error, keys);
+    const typed = toGitHubError(error, keys, snapshotOf(keys), next);
+    throw new TransportFailure(typed.message, typed.targets.length > 0 ? typed.targets : keys, typed.status, typed.errorTypes, typed.detail);
   }
-}
-
-const GRAPHQL_HINTS: Record<string, string> = {
-  FORBIDDEN:
-    "the app lacks a permission: check that it has read access to pull requests, checks and commit statuses, and accept updated permissions on the installation",
-  RATE_LIMITED: "the installation's GraphQL rate limit is used up: it resets within the hour",
-  MAX_NODE_LIMIT_EXCEEDED: "the query asks for too many nodes: lower MAX_TARGETS_PER_QUERY",
-};
-
-/** GitHub's messages, and what to do about the error types we know. */
-function withHints(errors: GraphqlErrorEntry[]): string {
-  const hints = [...new Set(errors.flatMap((e) => (e.type && GRAPHQL_HINTS[e.type] ? [GRAPHQL_HINTS[e.type]] : [])))];
-  return hints.length > 0 ? `${describeGraphqlErrors(errors)} (${hints.join("; ")})` : describeGraphqlErrors(errors);
-}
-
-function graphqlFailure(failed: Array<{ error: GraphqlErrorEntry; keys: string[] }>): GitHubError {
-  const keys = [...new Set(failed.flatMap((f) => f.keys))];
-  const types = [...new Set(failed.map((f) => f.error.type ?? "UNKNOWN_ERROR"))];
-  const messages = [...new Set(failed.map((f) => `${f.error.type ?? "error"}: ${f.error.message ?? "(no message)"}`))];
-  const hints = types.flatMap((t) => (GRAPHQL_HINTS[t] ? [GRAPHQL_HINTS[t]] : []));
-  const next = hints.length > 0 ? hints.join("; ") : "see GitHub's message; the snapshot is fetched again on the next event or sweep";
-  return new GitHubError(
-    `GitHub GraphQL refused the snapshot of ${keys.join(", ")}: ${messages.join("; ")}. Next: ${next}.`,
-    keys,
-    0,
-    types,
-  );
-}
-
-function httpFailure(error: unknown, keys: string[]): TransportFailure {
-  // No answer at all (DNS, refused, timeout): octokit calls it a 500, but GitHub never saw it.
-  const network = networkFailureOf(error);
-  if (network) return new TransportFailure(`${describeNetworkFailure(network)}. The snapshot of ${keys.join(", ")} is fetched again on the next event or sweep.`, keys, 0);
-  const status = statusOf(error);
-  // Only GitHub's message: a RequestError also carries the request, whose headers hold the token.
-  const message = error instanceof GitHubError ? (error.detail.githubMessage ?? error.message) : error instanceof Error ? error.message : String(error);
-  const next =
-    status === 401
-      ? "check the app's credentials (APP_ID and PRIVATE_KEY / GITHUB_TOKEN)"
-      : status === 403 || status === 429
-        ? "GitHub's rate limit held after Probot's throttling retries; the snapshot is fetched again later"
-        : status >= 500
-          ? "GitHub is failing (Probot already retried); the snapshot is fetched again on the next event or sweep"
-          : "see GitHub's message";
-  return new TransportFailure(
-    `GitHub answered ${status ? `HTTP ${status}` : "with a failure"} to the snapshot query for ${keys.join(", ")}: ${message}. Next: ${next}.`,
-    keys,
-    status,
-  );
 }
 
 /**
@@ -183,7 +142,7 @@ export async function completeSnapshot(
   snapshot: PullRequestSnapshot,
   key: string,
 ): Promise<PullRequestSnapshot> {
-  const client = asGraphqlClient(graphql);
+  const client = asGraphqlClient(graphql, { next: SNAPSHOT_NEXT });
   let out = snapshot;
   const head = out.commits.nodes?.at(-1)?.commit;
   const rollup = head?.statusCheckRollup;
@@ -221,15 +180,12 @@ async function followConnection<T>(
   const nodes = [...(first.nodes ?? [])];
   let pageInfo = first.pageInfo;
   while (pageInfo.hasNextPage && pageInfo.endCursor) {
-    const answer = await askGraphql(() => client.answer<Record<string, unknown>>(query, { id, after: pageInfo.endCursor }, [key]), [key]);
-    if (answer.errors.length > 0) throw graphqlFailure(answer.errors.map((error) => ({ error, keys: [key] })));
+    const answer = await askGraphql(() => client.answer<Record<string, unknown>>(query, { id, after: pageInfo.endCursor }, [key]), [key], client.next);
+    if (answer.errors.length > 0) throw graphqlRefusalError(answer.errors, [key], snapshotOf([key]), client.next);
     const node = answer.data?.["node"] as Record<string, unknown> | null | undefined;
     const page = node?.[field] as SnapshotConnection<T> | undefined;
     if (!page) {
-      throw new GitHubError(
-        `GitHub returned no ${field} page for ${key} (the pull request changed while it was read). Next: the snapshot is fetched again on the next event or sweep.`,
-        [key],
-      );
+      throw new GitHubError(`${snapshotOf([key])}: GitHub returned no ${field} page (the pull request changed while it was read); ${client.next}`, [key]);
     }
     nodes.push(...(page.nodes ?? []));
     pageInfo = page.pageInfo;

@@ -1,6 +1,6 @@
 import type { Logger } from "probot";
 import type { GitHubError } from "../errors.js";
-import { networkFailureOf, statusOf, toGitHubError } from "./describe-github-failure.js";
+import { networkFailureOf, statusOf, SWEEP_NEXT, toGitHubError } from "./describe-github-failure.js";
 import { splitAliasedAnswer, type AliasPosition, type AliasResult, type GraphqlErrorEntry } from "./split-aliased-answer.js";
 import { withRetryAfter } from "./with-retry-after.js";
 
@@ -26,6 +26,8 @@ export interface GraphqlPolicy {
    * a repository up; unset (the webhook path): fail at once, the observer retries later.
    */
   retryAfter?: { log: Logger; retries?: number; maxWaitSeconds?: number; sleep?: ((ms: number) => Promise<void>) | undefined; signal?: AbortSignal | undefined };
+  /** What a failure's message says happens next (who tries again): SWEEP_NEXT unless told. */
+  next?: string;
 }
 
 /** An answer with its GraphQL errors: `data` is GitHub's partial data (null when it gave none). */
@@ -43,6 +45,8 @@ export interface AliasedAnswer<A extends AliasPosition, T = Record<string, unkno
 
 /** The one way pr-telemetry asks GitHub's GraphQL API something. Failures throw a GitHubError. */
 export interface GraphqlClient {
+  /** What this caller's failure messages say happens next (GraphqlPolicy.next). */
+  readonly next: string;
   /**
    * The data, or a GitHubError for any failure (HTTP, network, a GraphQL error) saying what to
    * do; `tolerate` keeps the partial data when every GraphQL error is one it accepts (e.g. a
@@ -59,14 +63,16 @@ export interface GraphqlClient {
 export function graphqlClient(graphql: GraphqlFn, policy: GraphqlPolicy = {}): GraphqlClient {
   const send = (query: string, variables: Record<string, unknown>): Promise<unknown> =>
     policy.retryAfter ? withRetryAfter(() => graphql(query, variables), policy.retryAfter) : graphql(query, variables);
+  const next = policy.next ?? SWEEP_NEXT;
   return {
+    next,
     async data<T>(query: string, variables: Record<string, unknown>, options: { targets?: readonly string[]; tolerate?: (error: GraphqlErrorEntry) => boolean } = {}): Promise<T> {
       try {
         return (await send(query, variables)) as T;
       } catch (error) {
         const tolerate = options.tolerate;
         if (tolerate && isGraphqlResponseError(error) && error.data && error.errors.every(tolerate)) return error.data as T;
-        throw toGitHubError(error, options.targets);
+        throw toGitHubError(error, options.targets, undefined, next);
       }
     },
     async answer<T>(query: string, variables: Record<string, unknown>, targets: readonly string[] = []): Promise<GraphqlAnswer<T>> {
@@ -75,7 +81,7 @@ export function graphqlClient(graphql: GraphqlFn, policy: GraphqlPolicy = {}): G
       } catch (error) {
         // @octokit/graphql's GraphqlResponseError: HTTP 200 with an `errors` array, and partial `data`.
         if (isGraphqlResponseError(error)) return { data: (error.data ?? null) as T | null, errors: error.errors };
-        throw toGitHubError(error, targets);
+        throw toGitHubError(error, targets, undefined, next);
       }
     },
     async aliased<A extends AliasPosition>(query: string, variables: Record<string, unknown>, aliases: readonly A[], targets: readonly string[] = []): Promise<AliasedAnswer<A>> {
@@ -85,9 +91,9 @@ export function graphqlClient(graphql: GraphqlFn, policy: GraphqlPolicy = {}): G
   };
 }
 
-/** Turns a caller's GraphqlFn into a client (no policy); a client is returned as is. */
-export function asGraphqlClient(graphql: GraphqlFn | GraphqlClient): GraphqlClient {
-  return typeof graphql === "function" ? graphqlClient(graphql) : graphql;
+/** Turns a caller's GraphqlFn into a client (no policy but `policy`); a client is returned as is. */
+export function asGraphqlClient(graphql: GraphqlFn | GraphqlClient, policy: GraphqlPolicy = {}): GraphqlClient {
+  return typeof graphql === "function" ? graphqlClient(graphql, policy) : graphql;
 }
 
 export interface HalvingOptions {

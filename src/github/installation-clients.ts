@@ -30,7 +30,7 @@ export class InstallationClients {
   }
 
   /** The installation's GraphQL function: the same function for every delivery of the installation. */
-  graphql(installationId: number | undefined): GraphqlFn {
+  graphqlFor(installationId: number | undefined): GraphqlFn {
     const key = String(installationId ?? "app");
     let fn = this.#graphql.get(key);
     if (!fn) {

@@ -1,5 +1,7 @@
 import type { Context, Logger } from "probot";
 import type { CommitShape } from "../actions/is-base-merge.js";
+import { getCommit } from "../github/get-commit.js";
+import { readRepoConfig } from "../github/read-repo-config.js";
 import type { DeliveryLog, HeldRecord } from "../pipeline/delivery-log.js";
 import { REPO_CONFIG_FILE } from "../repo-config/repo-config.js";
 import type { RepoConfigReader } from "../repo-config/repo-config-cache.js";
@@ -25,8 +27,8 @@ export function heldGitHub(
   log: Logger,
 ): HeldGitHub {
   return {
-    readConfig: () => octokit.config.get({ owner, repo, path: `.github/${REPO_CONFIG_FILE}` }).then((r) => r.config),
-    getCommit: (sha) => octokit.rest.git.getCommit({ owner, repo, commit_sha: sha }).then((r) => r.data),
+    readConfig: () => readRepoConfig(octokit, `${owner}/${repo}`),
+    getCommit: (sha) => getCommit(octokit, owner, repo, sha),
     log,
   };
 }

@@ -1,5 +1,6 @@
 import type { Context } from "probot";
-import { REPO_CONFIG_FILE, type RepoConfig } from "../repo-config/repo-config.js";
+import { readRepoConfig } from "../github/read-repo-config.js";
+import type { RepoConfig } from "../repo-config/repo-config.js";
 import type { Capture } from "../pipeline/capture.js";
 import type { DeliveryRecord } from "../pipeline/delivery-log.js";
 import type { MergedDeliveries, WaitingGroup } from "../pipeline/waiting-deliveries.js";
@@ -66,7 +67,7 @@ export function scheduleDelivery(record: DeliveryRecord, runtime: Runtime, captu
     runtime.log.debug({ delivery: record.id, repo: `${record.owner}/${record.repo}` }, DISABLED);
     capture.deliveries.done([record.id]);
   } else if (record.prs.length > 0) {
-    const graphql = capture.clients.graphql(record.installationId);
+    const graphql = capture.clients.graphqlFor(record.installationId);
     for (const number of record.prs) {
       capture.observer.observe({ owner: record.owner, repo: record.repo, number, trigger: record.trigger, deliveryId: record.id, seq: record.seq, installationId: record.installationId, graphql });
     }
@@ -88,10 +89,7 @@ function waitForConfig(record: DeliveryRecord, runtime: Runtime, capture: Captur
       let settings: RepoConfig;
       let group: WaitingGroup;
       try {
-        const readConfig = async () => {
-          const octokit = await capture.clients.octokit(record.installationId);
-          return (await octokit.config.get({ owner: record.owner, repo: record.repo, path: `.github/${REPO_CONFIG_FILE}` })).config;
-        };
+        const readConfig = async () => readRepoConfig(await capture.clients.octokit(record.installationId), repoName);
         settings = await runtime.repoConfigs.get(repoName, readConfig, runtime.log);
       } finally {
         group = capture.waiting.take(key)!;
@@ -104,7 +102,7 @@ function waitForConfig(record: DeliveryRecord, runtime: Runtime, capture: Captur
         ]);
         return;
       }
-      const graphql = capture.clients.graphql(group.installationId);
+      const graphql = capture.clients.graphqlFor(group.installationId);
       for (const [number, m] of group.prs) {
         capture.observer.observe({ owner: group.owner, repo: group.repo, number, trigger: m.trigger, deliveryId: m.deliveryId, seq: m.seq, deliveries: m.deliveries, installationId: group.installationId, graphql });
       }
@@ -134,7 +132,7 @@ function waitForCommit(base: Pick<WaitingGroup, "owner" | "repo" | "installation
         if (m.seq !== undefined) capture.deliveries.observed([{ owner: base.owner, repo: base.repo, through: undefined, commits: [[sha, m.seq]], deliveries: m.deliveries }]);
         return;
       }
-      const graphql = capture.clients.graphql(base.installationId);
+      const graphql = capture.clients.graphqlFor(base.installationId);
       for (const number of prs) {
         capture.observer.observe({ owner: base.owner, repo: base.repo, number, trigger: m.trigger, deliveryId: m.deliveryId, seq: m.seq, commit: sha, deliveries: m.deliveries, installationId: base.installationId, graphql });
       }

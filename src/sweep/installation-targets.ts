@@ -1,6 +1,7 @@
 import type { Logger, ProbotOctokit } from "probot";
-import { describeGitHubFailure } from "../github/describe-github-failure.js";
-import { splitRepo } from "../github/repo-name.js";
+import { countRequests } from "../github/count-requests.js";
+import { describeGitHubFailure, SWEEP_NEXT } from "../github/describe-github-failure.js";
+import { getInstallation, getRepoInstallationId, listInstallations, type AppInstallation } from "../github/list-installations.js";
 import type { SweepTarget } from "./run-sweep.js";
 import type { SweepFailure } from "./sweep-summary.js";
 
@@ -16,7 +17,8 @@ export interface InstallationTargets {
 }
 
 /**
- * One sweep target per installation of the app (100 a page), or only `installationId`.
+ * One sweep target per installation of the app, or only `installationId` (src/github asks GitHub;
+ * this decides what is swept).
  * Suspended installations are left out: GitHub refuses their tokens. `repos` narrows each
  * installation to those repositories (the CLI's --repo); installations with none of them drop out.
  */
@@ -27,24 +29,20 @@ export async function installationTargets(
 ): Promise<InstallationTargets> {
   const app = await auth();
   let requests = 0;
-  const count = () => {
+  const stopCounting = countRequests(app, () => {
     requests++;
-  };
-  app.hook.before("request", count);
+  });
   try {
-    const installations: Array<{ id: number; account: string }> = [];
+    const installations: AppInstallation[] = [];
     if (options.installationId !== undefined) {
-      const { data } = await app.rest.apps.getInstallation({ installation_id: options.installationId });
-      installations.push({ id: data.id, account: accountName(data.account) });
+      installations.push(await getInstallation(app, options.installationId));
     } else {
-      for await (const page of app.paginate.iterator(app.rest.apps.listInstallations, { per_page: 100 })) {
-        for (const installation of page.data) {
-          if (installation.suspended_at) {
-            log.info({ installation: installation.id }, "sweep: installation is suspended; skipped");
-            continue;
-          }
-          installations.push({ id: installation.id, account: accountName(installation.account) });
+      for (const installation of await listInstallations(app)) {
+        if (installation.suspended) {
+          log.info({ installation: installation.id }, "sweep: installation is suspended; skipped");
+          continue;
         }
+        installations.push(installation);
       }
     }
     const targets: SweepTarget[] = [];
@@ -53,12 +51,11 @@ export async function installationTargets(
       // Named repositories: ask GitHub which installation holds each (one request a repository).
       const byInstallation = new Map<number, string[]>();
       for (const repo of options.repos) {
-        const [owner, name] = splitRepo(repo);
         let id: number;
         try {
-          id = (await app.rest.apps.getRepoInstallation({ owner, repo: name })).data.id;
+          id = await getRepoInstallationId(app, repo);
         } catch (error) {
-          failures.push({ repo, reason: `the app is not installed on it: ${describeGitHubFailure(error)}` });
+          failures.push({ repo, reason: `the app is not installed on it: ${describeGitHubFailure(error, SWEEP_NEXT)}` });
           continue;
         }
         if (!installations.some((i) => i.id === id)) {
@@ -82,15 +79,10 @@ export async function installationTargets(
     }
     return { targets, requests, failures };
   } finally {
-    app.hook.remove("request", count);
+    stopCounting();
   }
 }
 
-function accountName(account: unknown): string {
-  const a = account as { login?: string; slug?: string; name?: string } | null;
-  return a?.login ?? a?.slug ?? a?.name ?? "?";
-}
-
-function targetName(installation: { id: number; account: string }): string {
+function targetName(installation: AppInstallation): string {
   return `installation ${installation.id} (${installation.account})`;
 }

@@ -1,7 +1,8 @@
 import type { Logger, ProbotOctokit } from "probot";
 import type { AttemptSource } from "../actions/attempt-counters.js";
 import { GitHubError } from "../errors.js";
-import { describeGitHubFailure, networkFailureOf } from "../github/describe-github-failure.js";
+import { describeGitHubFailure, networkFailureOf, SWEEP_NEXT } from "../github/describe-github-failure.js";
+import { countRequests } from "../github/count-requests.js";
 import { completeSnapshot } from "../github/fetch-snapshots.js";
 import { graphqlClient, withHalvingPages, type GraphqlClient, type GraphqlRateLimit } from "../github/graphql-client.js";
 import { listInstallationRepos } from "../github/list-installation-repos.js";
@@ -124,10 +125,11 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
   const stops: string[] = [];
   // Every request through each target's octokit counts once (this hook wraps the retry and
   // throttling plugins, so a retried call is one); removed at the end, octokits may be reused.
-  const count = () => {
-    summary.githubRequests++;
-  };
-  for (const t of options.targets) t.octokit.hook.before("request", count);
+  const stopCounting = options.targets.map((t) =>
+    countRequests(t.octokit, () => {
+      summary.githubRequests++;
+    }),
+  );
   try {
     // 1. Which repositories: named, or listed per installation.
     const plan: Array<{ state: TargetState; repos: string[] }> = [];
@@ -140,10 +142,10 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
           for (const repo of listed.archived) summary.skipped.push({ repo, reason: "archived" });
           repos = listed.repos;
         }
-        const github = graphqlClient(target.octokit.graphql, { retryAfter: { log, sleep: options.sleep, signal: options.signal } });
+        const github = graphqlClient(target.octokit.graphql, { retryAfter: { log, sleep: options.sleep, signal: options.signal }, next: SWEEP_NEXT });
         plan.push({ state: { target, github }, repos });
       } catch (error) {
-        summary.failures.push({ repo: target.name, reason: `could not list its repositories: ${describeGitHubFailure(error)}` });
+        summary.failures.push({ repo: target.name, reason: `could not list its repositories: ${describeGitHubFailure(error, SWEEP_NEXT)}` });
       }
     }
     const total = plan.reduce((n, p) => n + p.repos.length, 0);
@@ -233,7 +235,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
           options.lastSweptAt?.set(repoKey(repo), now());
           progress({ repo, status: "swept", openPrs: swept.openPrs });
         } catch (error) {
-          const reason = describeGitHubFailure(error);
+          const reason = describeGitHubFailure(error, SWEEP_NEXT);
           const network = networkFailureOf(error);
           if (network && isHostUnreachable(network)) unreachable = reason;
           log.warn({ repo, reason }, "sweep: repository failed; the others go on");
@@ -248,7 +250,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
       if (options.signal?.aborted) break;
     }
   } finally {
-    for (const t of options.targets) t.octokit.hook.remove("request", count);
+    for (const stop of stopCounting) stop();
   }
   if (stops.length) summary.stoppedEarly = [...new Set(stops)].join("; ");
   summary.durationMs = now().getTime() - startedAt.getTime();

@@ -134,7 +134,7 @@ describe("fetchSnapshots", () => {
     expect(dropped).toEqual([
       [
         "dappcore/core#315",
-        "FORBIDDEN: Resource not accessible by integration (the app lacks a permission: check that it has read access to pull requests, checks and commit statuses, and accept updated permissions on the installation)",
+        "FORBIDDEN: Resource not accessible by integration (the app lacks read access to pull requests, checks or commit statuses; accept the updated permissions on the installation)",
       ],
     ]);
   });
@@ -239,9 +239,12 @@ describe("fetchSnapshots", () => {
         },
       ],
     });
-    await expect(fetchSnapshots(graphql, targets)).rejects.toThrow(
-      /^GitHub GraphQL refused the snapshot of dappcore\/core#1, dappcore\/core#2: MAX_NODE_LIMIT_EXCEEDED: .* Next: the query asks for too many nodes/,
+    const error = (await fetchSnapshots(graphql, targets).catch((e: unknown) => e)) as GitHubError;
+    expect(error).toBeInstanceOf(GitHubError);
+    expect(error.message).toBe(
+      "could not fetch the snapshot of dappcore/core#1, dappcore/core#2: MAX_NODE_LIMIT_EXCEEDED: This query requests up to 600,000 possible nodes which exceeds the maximum limit of 500,000. (the query asks for too many nodes: ask for fewer at once, with a smaller page or a lower MAX_TARGETS_PER_QUERY for snapshots)",
     );
+    expect(error).toMatchObject({ targets: ["dappcore/core#1", "dappcore/core#2"], status: 0, errorTypes: ["MAX_NODE_LIMIT_EXCEEDED"] });
   });
 
   it("maps an HTTP failure (after Probot's retries) to a GitHubError with the status, never the token", async () => {
@@ -254,7 +257,7 @@ describe("fetchSnapshots", () => {
     expect(error).toBeInstanceOf(GitHubError);
     expect(error.status).toBe(502);
     expect(error.targets).toEqual(["dappcore/core#315"]);
-    expect(error.message).toMatch(/^GitHub answered HTTP 502 to the snapshot query for dappcore\/core#315: Server Error/);
+    expect(error.message).toBe("could not fetch the snapshot of dappcore/core#315: GitHub answered 502 after retries; the snapshot is fetched again on the next event or sweep");
     expect(JSON.stringify({ ...error, message: error.message })).not.toContain(TOKEN);
   });
 
@@ -262,7 +265,10 @@ describe("fetchSnapshots", () => {
     const targets = [core(315)];
     const { query, variables } = buildSnapshotQuery(targets);
     expectQuery(query, variables).reply(401, { message: "Bad credentials", documentation_url: "https://docs.github.com/graphql" });
-    await expect(fetchSnapshots(graphql, targets)).rejects.toThrow(/HTTP 401 .*Bad credentials.*APP_ID and PRIVATE_KEY/);
+    const error = (await fetchSnapshots(graphql, targets).catch((e: unknown) => e)) as GitHubError;
+    expect(error).toBeInstanceOf(GitHubError);
+    expect(error.message).toBe("could not fetch the snapshot of dappcore/core#315: unauthorized (401): check APP_ID and PRIVATE_KEY, or GITHUB_TOKEN");
+    expect(error).toMatchObject({ status: 401, targets: ["dappcore/core#315"], detail: { githubMessage: "Bad credentials - https://docs.github.com/graphql" } });
   });
 
   it("follows every connection longer than a page, so the counts are those of the whole list", async () => {
@@ -318,7 +324,9 @@ describe("fetchSnapshots", () => {
     const dropped: string[][] = [];
     expect((await fetchSnapshots(graphql, targets, (key, reason) => dropped.push([key, reason]))).get("dappcore/core-php#307")).toBeNull();
     expect(dropped).toHaveLength(1);
-    expect(dropped[0]![1]).toMatch(/^GitHub GraphQL refused the snapshot of dappcore\/core-php#307: NOT_FOUND: Could not resolve to a node/);
+    expect(dropped[0]![1]).toBe(
+      "could not fetch the snapshot of dappcore/core-php#307: NOT_FOUND: Could not resolve to a node with the global id of 'PR_kwDOLc0rSs5nGq7C'; the snapshot is fetched again on the next event or sweep",
+    );
   });
 
   it(`asks ${MAX_TARGETS_PER_QUERY} PRs a query at most, and a PR asked twice (any casing) once`, async () => {

@@ -93,7 +93,7 @@ describe("graphqlClient: retries on top of Probot's plugins", () => {
     const scope = nock(API).post("/graphql").reply(502, BAD_GATEWAY, { "content-type": "text/html" });
     const error = await failureOf(() => graphqlClient(graphqlAt(), sweepPolicy([])).data(QUERY, {}));
     expect(scope.isDone()).toBe(true);
-    expect(error.message).toBe("GitHub answered 502 after retries (and with smaller pages); the next sweep tries again");
+    expect(error.message).toBe("GitHub answered 502 after retries; the next sweep tries again");
     expect(error.status).toBe(502);
   });
 });
@@ -177,7 +177,7 @@ describe("withHalvingPages: a page GitHub fails as too big is asked again, halve
     expect(asked).toBe(1);
     expect(error.detail.network).toEqual({ code: "ECONNREFUSED", host: `127.0.0.1:${port}` });
     expect(error.message).toBe(
-      `could not reach 127.0.0.1:${port} (ECONNREFUSED: a network error, the connection was refused or cut): check GHE_HOST, GHE_PROTOCOL and that the server is up`,
+      `could not reach 127.0.0.1:${port} (ECONNREFUSED: a network error, the connection was refused or cut): check GHE_HOST, GHE_PROTOCOL and that the server is up; the next sweep tries again`,
     );
   });
 });
@@ -228,7 +228,7 @@ describe("graphqlClient: errors say what to do and never carry the token", () =>
       "forbidden (403): the app lacks read access to pull requests, checks or commit statuses; accept the updated permissions on the installation",
     ],
     [404, { message: "Not Found", documentation_url: "https://docs.github.com/graphql" }, "not found (404): the repository was deleted or renamed, or the app lost access to it (uninstalled, or the repository removed from the installation)"],
-    [429, { message: "API rate limit exceeded for installation ID 42.", documentation_url: "https://docs.github.com/graphql" }, "rate limit exhausted: GitHub's budget for this installation resets within the hour"],
+    [429, { message: "API rate limit exceeded for installation ID 42.", documentation_url: "https://docs.github.com/graphql" }, "rate limit exhausted: GitHub's budget for this installation resets within the hour; the next sweep tries again"],
     [422, { message: "Validation Failed", documentation_url: "https://docs.github.com/graphql" }, "GitHub answered 422: Validation Failed - https://docs.github.com/graphql"],
   ])("HTTP %i", async (status, body, message) => {
     nock(API).post("/graphql").reply(status, body);
@@ -244,7 +244,7 @@ describe("graphqlClient: errors say what to do and never carry the token", () =>
       .post("/graphql")
       .reply(200, { errors: [{ type: "RATE_LIMITED", message: "API rate limit exceeded for installation ID 42." }] });
     const error = await failureOf(() => graphqlClient(graphqlAt()).data(QUERY, {}));
-    expect(error.message).toBe("rate limit exhausted: GitHub's budget for this installation resets within the hour");
+    expect(error.message).toBe("rate limit exhausted: GitHub's budget for this installation resets within the hour; the next sweep tries again");
     expect(error.errorTypes).toEqual(["RATE_LIMITED"]);
   });
 });

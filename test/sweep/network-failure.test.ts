@@ -48,7 +48,7 @@ describe("a GitHub that cannot be reached is reported as a network error", () =>
     const port = await freePort();
     const error = await failureOf(() => octokitAt(`http://127.0.0.1:${port}/api/v3`).request("GET /app/installations"));
     expect(describeGitHubFailure(error)).toBe(
-      `could not reach 127.0.0.1:${port} (ECONNREFUSED: a network error, the connection was refused or cut): check GHE_HOST, GHE_PROTOCOL and that the server is up`,
+      `could not reach 127.0.0.1:${port} (ECONNREFUSED: a network error, the connection was refused or cut): check GHE_HOST, GHE_PROTOCOL and that the server is up; the next sweep tries again`,
     );
   });
 
@@ -58,7 +58,7 @@ describe("a GitHub that cannot be reached is reported as a network error", () =>
     const error = await failureOf(() => fetchSnapshots(graphql, [{ owner: "acme", repo: "widgets", number: 7 }]));
     expect(error).toBeInstanceOf(GitHubError);
     expect((error as Error).message).toMatch(
-      /^could not reach nonexistent\.invalid \((ENOTFOUND|EAI_AGAIN): a network\/DNS error.*The snapshot of acme\/widgets#7 is fetched again on the next event or sweep\.$/,
+      /^could not fetch the snapshot of acme\/widgets#7: could not reach nonexistent\.invalid \((ENOTFOUND|EAI_AGAIN): a network\/DNS error, the host name does not resolve\): check GHE_HOST \(unset for github\.com\), the DNS and the network; nothing was read from GitHub; the snapshot is fetched again on the next event or sweep$/,
     );
   });
 

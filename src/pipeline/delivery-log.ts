@@ -1,6 +1,7 @@
 import { readdir, rm } from "node:fs/promises";
 import type { Logger } from "probot";
-import { Journal, journalFileName, readJournal, type SkippedLine } from "../store/journal.js";
+import { Journal, journalFileName, type SkippedLine } from "../store/journal.js";
+import { readPoints } from "../store/read-points.js";
 import { skippedMessage, tornMessage } from "../store/journal-damage.js";
 import { makePoint, type Point } from "../store/point.js";
 
@@ -85,7 +86,7 @@ export class DeliveryLog {
     // the records accepted from now on never join it.
     await this.#journal.repairTails();
     const skipped: SkippedLine[] = [];
-    for await (const point of readJournal(this.dir, { since }, (s) => skipped.push(s))) {
+    for await (const point of readPoints(this.dir, { since, onSkip: (s) => skipped.push(s) })) {
       const id = point.tags.id;
       if (!id) continue;
       if (point.measurement === ACCEPTED) {

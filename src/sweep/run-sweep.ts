@@ -5,7 +5,7 @@ import { isHostUnreachable, networkFailure } from "../github/network-failure.js"
 import type { PullRequestSnapshot } from "../github/pr-snapshot.js";
 import { closeOutcome } from "../outcomes/close-outcome.js";
 import type { RepoConfigCache } from "../repo-config/repo-config-cache.js";
-import { observationPoint } from "../signals/observe.js";
+import { observationPoint } from "../pipeline/observation-point.js";
 import type { Point } from "../store/point.js";
 import type { TelemetryStore } from "../store/open-store.js";
 import {

@@ -2,10 +2,10 @@ import { closeSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { setImmediate } from "node:timers/promises";
 import { StoreError } from "../errors.js";
-import { parsePointLine } from "../store/journal-line.js";
-import { listJournalFiles, type SkippedLine } from "../store/journal.js";
-import type { FieldValue, Point } from "../store/point.js";
-import type { ReadRange } from "../store/store.js";
+import { parsePointLine } from "./journal-line.js";
+import { listJournalFiles, type SkippedLine } from "./journal.js";
+import type { FieldValue, Point } from "./point.js";
+import type { ReadRange } from "./store.js";
 
 /**
  * A journal point whose fields are parsed only when asked for, carrying its line. An export
@@ -231,28 +231,6 @@ export async function* readJournalBatches(
       closeSync(fd);
     }
   }
-}
-
-/** readJournalBatches, one point at a time. */
-export async function* readJournalPoints(
-  dir: string,
-  range?: ReadRange,
-  onSkip?: (skipped: SkippedLine) => void,
-): AsyncGenerator<Point> {
-  for await (const batch of readJournalBatches(dir, range, onSkip)) yield* batch;
-}
-
-/** Groups the points of any source into batches (what the export reads). */
-export async function* inBatches(points: AsyncIterable<Point>, size = 1000): AsyncGenerator<Point[]> {
-  let batch: Point[] = [];
-  for await (const point of points) {
-    batch.push(point);
-    if (batch.length >= size) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length) yield batch;
 }
 
 /**

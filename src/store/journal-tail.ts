@@ -1,0 +1,74 @@
+import { join } from "node:path";
+import { journalBlocks, measurementPick } from "./journal-blocks.js";
+import { parsePointLine } from "./journal-line.js";
+import { listJournalFiles, type SkippedLine } from "./journal.js";
+import type { Point } from "./point.js";
+import { parseJournalHead } from "./read-journal-batches.js";
+
+export interface TailReadOptions {
+  /**
+   * The measurements wanted from the file of this UTC day (YYYY-MM-DD, the day it was written);
+   * undefined: every line. Lines of other measurements are passed over without being decoded.
+   */
+  measurements(day: string): ReadonlySet<string> | undefined;
+  /** Each point read, in file order. */
+  onPoint(point: Point): void;
+  /** Each wanted line that cannot be read (torn or damaged): it is skipped. */
+  onSkip?: ((skipped: SkippedLine) => void) | undefined;
+}
+
+/**
+ * Reads a journal folder from where the last read ended: each file from the byte offset its
+ * previous read stopped at, so lines appended since (by this process or another, such as the
+ * CLI) are read once, and the points of a file never twice. Offsets of files that are gone
+ * (pruned) are forgotten. One tail can serve readers that want different measurements of the
+ * same pass (see src/startup/read-startup-index.ts).
+ *
+ * Observations (pr_observation) are yielded with their fields parsed when first used (see
+ * JournalLinePoint): most of a journal is observations, and a reader of their tags and time
+ * alone need not parse them. Other points are checked whole as they are read.
+ */
+export class JournalTail {
+  #offsets = new Map<string, number>();
+
+  constructor(readonly dir: string) {}
+
+  /** Reads the lines appended since the last read. */
+  async read(options: TailReadOptions): Promise<void> {
+    const files = await listJournalFiles(this.dir);
+    for (const name of this.#offsets.keys()) if (!files.includes(name)) this.#offsets.delete(name);
+    for (const name of files) {
+      const wanted = options.measurements(name.slice(0, 10));
+      if (wanted && wanted.size === 0) {
+        // Nothing wanted from this file now, but a later read may want it: leave its offset.
+        continue;
+      }
+      const path = join(this.dir, name);
+      let offset = this.#offsets.get(name) ?? 0;
+      try {
+        for await (const block of journalBlocks(path, offset, measurementPick(wanted))) {
+          for (const { text, offset: at, length } of block.lines) {
+            const point = readLine(text, path, at, length);
+            if (typeof point === "string") options.onSkip?.({ file: name, offset: at, reason: point });
+            else if (!wanted || wanted.has(point.measurement)) options.onPoint(point);
+          }
+          offset = block.end;
+        }
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err; // pruned while reading
+      }
+      this.#offsets.set(name, offset);
+    }
+  }
+}
+
+/** The point of a journal line (observations with lazily parsed fields), or why it cannot be read. */
+function readLine(text: string, path: string, offset: number, length: number): Point | string {
+  const head = parseJournalHead(text, path, offset, length);
+  if (head?.measurement === "pr_observation") return head;
+  try {
+    return parsePointLine(text);
+  } catch (err) {
+    return (err as Error).message;
+  }
+}

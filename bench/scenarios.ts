@@ -1,6 +1,7 @@
 import type { BenchScenario } from "./scenario.js";
 import { exportScenario } from "./scenarios/export.js";
 import { influxScenario } from "./scenarios/influx.js";
+import { startupScenario } from "./scenarios/startup.js";
 import { sweepBench } from "./scenarios/sweep.js";
 import { webhookBodyCap } from "./scenarios/webhook-body-cap.js";
 import { burstCoalescing, webhookAcks } from "./scenarios/webhooks.js";
@@ -13,4 +14,5 @@ export const scenarios: BenchScenario[] = [
   influxScenario,
   sweepBench,
   exportScenario,
+  startupScenario,
 ];

@@ -1,9 +1,10 @@
 import { join } from "node:path";
 import type { ApplicationFunction, Probot } from "probot";
-import { createAttemptCounters } from "./actions/attempt-counters.js";
+import { AttemptCounters } from "./actions/attempt-counters.js";
 import { checkServerConfig, loadConfig } from "./config.js";
 import { CommitPullRequests } from "./github/commit-pull-requests.js";
 import { heldGitHub, type HeldResumers } from "./handlers/hold-while-waiting.js";
+import { REDELIVERY_DAYS } from "./handlers/closed.js";
 import { registerHandlers } from "./handlers/register-handlers.js";
 import { scheduleDelivery } from "./handlers/observe-event.js";
 import { actionsApiHandler } from "./http/actions-api.js";
@@ -16,8 +17,11 @@ import { Observer, type SnapshotFunctions } from "./pipeline/observer.js";
 import { TaskSet } from "./pipeline/task-set.js";
 import { RepoConfigCache } from "./repo-config/repo-config-cache.js";
 import type { Runtime } from "./runtime.js";
-import { startSweepScheduler, type SweepScheduler } from "./sweep/sweep-scheduler.js";
+import { readStartupIndex } from "./startup/read-startup-index.js";
+import { JournalTail } from "./store/journal-tail.js";
 import { openStore } from "./store/open-store.js";
+import { SweepMemory } from "./sweep/sweep-memory.js";
+import { startSweepScheduler, type SweepScheduler } from "./sweep/sweep-scheduler.js";
 
 export interface AppOptions {
   /** The environment to configure from (tests pass their own). */
@@ -47,13 +51,21 @@ export function createApp(options: AppOptions = {}): AppHandle {
     const log = app.log.child({ name: "pr-telemetry" });
     for (const warning of config.warnings) log.warn(warning);
     const store = await openStore(config, log);
-    const runtime: Runtime = {
-      config,
-      log,
+    // The journal is read once at start (src/startup/read-startup-index.ts) for the attempt
+    // counters, the redelivery checks and the sweep's first index.
+    const tail = new JournalTail(store.journal.dir);
+    const attempts = new AttemptCounters(store, log, { tail });
+    const sweepMemory = new SweepMemory();
+    const startup = await readStartupIndex({
       store,
-      repoConfigs: new RepoConfigCache(config.configCacheMs),
-      attempts: await createAttemptCounters(store, log),
-    };
+      tail,
+      counters: attempts,
+      sweep: config.sweepIntervalMinutes > 0 ? sweepMemory : undefined,
+      recentDays: REDELIVERY_DAYS,
+      maxFutureHours: config.maxFutureHours,
+      log,
+    });
+    const runtime: Runtime = { config, log, store, repoConfigs: new RepoConfigCache(config.configCacheMs), attempts };
     const deliveries = new DeliveryLog(join(config.dataDir, "deliveries"), { log, flushIntervalMs: config.flushIntervalMs });
     const unfinished = await deliveries.load();
     const observer = new Observer<any>({
@@ -70,8 +82,8 @@ export function createApp(options: AppOptions = {}): AppHandle {
     state = { runtime, capture };
 
     limitWebhookBodies(app, log);
-    const resumers = registerHandlers(app, runtime, capture);
-    sweeper = startSweepScheduler(app, runtime);
+    const resumers = registerHandlers(app, runtime, capture, Promise.resolve(startup.recent));
+    sweeper = startSweepScheduler(app, runtime, { memory: sweepMemory });
     addHandler(healthHandler(() => healthReport(runtime, capture)));
     addHandler(actionsApiHandler(runtime));
 

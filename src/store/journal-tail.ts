@@ -11,8 +11,8 @@ export interface TailReadOptions {
    * undefined: every line. Lines of other measurements are passed over without being decoded.
    */
   measurements(day: string): ReadonlySet<string> | undefined;
-  /** Each point read, in file order. */
-  onPoint(point: Point): void;
+  /** Each point read, in file order, with the UTC day of its file. */
+  onPoint(point: Point, day: string): void;
   /** Each wanted line that cannot be read (torn or damaged): it is skipped. */
   onSkip?: ((skipped: SkippedLine) => void) | undefined;
 }
@@ -38,7 +38,8 @@ export class JournalTail {
     const files = await listJournalFiles(this.dir);
     for (const name of this.#offsets.keys()) if (!files.includes(name)) this.#offsets.delete(name);
     for (const name of files) {
-      const wanted = options.measurements(name.slice(0, 10));
+      const day = name.slice(0, 10);
+      const wanted = options.measurements(day);
       if (wanted && wanted.size === 0) {
         // Nothing wanted from this file now, but a later read may want it: leave its offset.
         continue;
@@ -50,7 +51,7 @@ export class JournalTail {
           for (const { text, offset: at, length } of block.lines) {
             const point = readLine(text, path, at, length);
             if (typeof point === "string") options.onSkip?.({ file: name, offset: at, reason: point });
-            else if (!wanted || wanted.has(point.measurement)) options.onPoint(point);
+            else if (!wanted || wanted.has(point.measurement)) options.onPoint(point, day);
           }
           offset = block.end;
         }

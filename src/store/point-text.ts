@@ -34,3 +34,14 @@ export function pointTextOrRef(point: Point): string {
 export function pointFromText(text: string): Point {
   return parsePointLine(text);
 }
+
+/**
+ * A string field of a point. For a journal observation read with lazily parsed fields it is
+ * found in the line without parsing them (see JournalLinePoint.stringField): a start-up pass
+ * that needs one field of every observation then costs no JSON.parse per line.
+ */
+export function stringFieldOf(point: Point, name: string): string | undefined {
+  if (point instanceof JournalLinePoint) return point.stringField(name);
+  const value = point.fields[name];
+  return typeof value === "string" ? value : undefined;
+}

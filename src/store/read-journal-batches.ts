@@ -40,6 +40,31 @@ export class JournalLinePoint implements Point {
     this.#fields ??= parsePointLine(this.line).fields;
     return this.#fields;
   }
+
+  /**
+   * The value of a string field without parsing the fields, or undefined when the field is not a
+   * string (or absent). Sound on serializePoint's lines: inside a JSON string a quote is escaped,
+   * so `,"name":"` or `{"name":"` after the fields' start is that field's key; a value with a
+   * backslash (an escape) is left to the full parse.
+   */
+  stringField(name: string): string | undefined {
+    if (this.#fields) return asString(this.#fields[name]);
+    const fieldsAt = this.line.indexOf(FIELDS);
+    const key = `"${name}":"`;
+    for (let at = this.line.indexOf(key, fieldsAt + FIELDS.length - 1); at !== -1; at = this.line.indexOf(key, at + 1)) {
+      const before = this.line.charCodeAt(at - 1);
+      if (before !== 44 && before !== 123) continue; // not after "," or "{": inside a key
+      const start = at + key.length;
+      const end = this.line.indexOf('"', start);
+      const value = this.line.slice(start, end);
+      return value.includes("\\") ? asString(this.fields[name]) : value;
+    }
+    return undefined; // absent, or not a string
+  }
+}
+
+function asString(value: FieldValue | undefined): string | undefined {
+  return typeof value === "string" ? value : undefined;
 }
 
 let lastFile = "";

@@ -43,6 +43,16 @@ export class SweepMemory {
     return this.index;
   }
 
+  /**
+   * Starts from an index built elsewhere (the app's start-up pass over the journal) of the
+   * points up to `readUntil`: the first refresh then reads only what came after (less LATE_WRITE_MS).
+   */
+  seed(index: StoreIndex, readUntil: Date): void {
+    for (const [key, repo] of index) if (!this.only || this.only.has(key)) this.index.set(key, repo);
+    this.#readUntil = readUntil;
+    this.#forget(new Date(readUntil.getTime() - this.lookbackDays * DAY_MS));
+  }
+
   /** Folds points the sweep has just written. */
   record(points: Point[]): void {
     for (const point of points) foldPoint(this.index, point);

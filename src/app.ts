@@ -52,11 +52,14 @@ export function createApp(options: AppOptions = {}): AppHandle {
     for (const warning of config.warnings) log.warn(warning);
     const store = await openStore(config, log);
     // The journal is read once at start (src/startup/read-startup-index.ts) for the attempt
-    // counters, the redelivery checks and the sweep's first index.
+    // counters, the redelivery checks and the sweep's first index. The app answers meanwhile:
+    // deliveries are taken (and held in the delivery log), and what needs the pass waits for it
+    // (an observation's counters, a close's or an action's redelivery check, the first sweep).
     const tail = new JournalTail(store.journal.dir);
     const attempts = new AttemptCounters(store, log, { tail });
     const sweepMemory = new SweepMemory();
-    const startup = await readStartupIndex({
+    const startedAt = Date.now();
+    const startup = readStartupIndex({
       store,
       tail,
       counters: attempts,
@@ -64,7 +67,20 @@ export function createApp(options: AppOptions = {}): AppHandle {
       recentDays: REDELIVERY_DAYS,
       maxFutureHours: config.maxFutureHours,
       log,
-    });
+    }).then(
+      (index) => {
+        log.info({ ms: Date.now() - startedAt, recentPoints: index.recent.length }, "read the journal for attempt counters, redelivery checks and the sweep");
+        return index;
+      },
+      (err: Error) => {
+        // Each reader then reads for itself: the counters tail the journal at their next get(), the sweep its window.
+        log.warn({ err: err.message }, "could not read the journal at start; attempt counters and the sweep read it when first needed, a redelivered close or action may add a duplicate line");
+        throw err;
+      },
+    );
+    attempts.waitFor(startup);
+    sweepMemory.waitFor(startup);
+    const recent = startup.then((index) => index.recent);
     const runtime: Runtime = { config, log, store, repoConfigs: new RepoConfigCache(config.configCacheMs), attempts };
     const deliveries = new DeliveryLog(join(config.dataDir, "deliveries"), { log, flushIntervalMs: config.flushIntervalMs });
     const unfinished = await deliveries.load();
@@ -82,7 +98,7 @@ export function createApp(options: AppOptions = {}): AppHandle {
     state = { runtime, capture };
 
     limitWebhookBodies(app, log);
-    const resumers = registerHandlers(app, runtime, capture, Promise.resolve(startup.recent));
+    const resumers = registerHandlers(app, runtime, capture, recent);
     sweeper = startSweepScheduler(app, runtime, { memory: sweepMemory });
     addHandler(healthHandler(() => healthReport(runtime, capture)));
     addHandler(actionsApiHandler(runtime));

@@ -20,7 +20,7 @@ const DAY_MS = 86_400_000;
  * a PR's observations differ only in their time, so a PR's line is made once and its time put in
  * (byte-identical to serializing each point, and fast enough for 10M points).
  */
-async function writeJournal(dir: string, total: number, now: number): Promise<number> {
+export async function writeJournal(dir: string, total: number, now: number): Promise<number> {
   await mkdir(dir, { recursive: true });
   const start = now - 7 * DAY_MS + 60_000;
   const perPr = 46;
@@ -157,13 +157,15 @@ export const startupScenario: BenchScenario = {
     const figures: BenchFigure[] = [];
     let empty: number | undefined;
     for (const size of sizes) {
-      const dir = await mkdtemp(join(tmpdir(), "bench-startup-"));
+      // BENCH_STARTUP_DIR_<size>: a DATA_DIR generated before (kept), to compare two builds on the same journal.
+      const prepared = process.env[`BENCH_STARTUP_DIR_${size}`];
+      const dir = prepared ?? (await mkdtemp(join(tmpdir(), "bench-startup-")));
       try {
         const generated = performance.now();
-        await writeJournal(join(dir, "journal"), size, Date.now());
+        if (!prepared) await writeJournal(join(dir, "journal"), size, Date.now());
         const genSeconds = (performance.now() - generated) / 1000;
         let bytes = 0;
-        for (const name of await readdir(join(dir, "journal"))) {
+        for (const name of await readdir(join(dir, "journal")).catch(() => [])) {
           bytes += (await stat(join(dir, "journal", name))).size;
         }
         const times: number[] = [];
@@ -186,7 +188,7 @@ export const startupScenario: BenchScenario = {
         );
         figures.push(figure(`peak RSS at /health 200, ${label}`, "MB", rss, { note: "VmHWM of the app process when /health first answered 200" }));
       } finally {
-        await rm(dir, { recursive: true, force: true });
+        if (!prepared) await rm(dir, { recursive: true, force: true });
       }
     }
     return figures;

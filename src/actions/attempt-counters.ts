@@ -73,6 +73,7 @@ const ACTIONS: ReadonlySet<string> = new Set(["action_taken"]);
 export class AttemptCounters implements AttemptSource {
   #byPr = new Map<string, Map<string, RecordedAction>>();
   readonly #tail: JournalTail;
+  #ready: Promise<unknown> | undefined;
   #journalReadAt = Number.NEGATIVE_INFINITY;
   #journalRead: Promise<void> | undefined;
   #repoReadAt = new Map<string, number>();
@@ -123,11 +124,21 @@ export class AttemptCounters implements AttemptSource {
     for (const repo of repos) this.#repoReadAt.set(repo, startedAt);
   }
 
+  /**
+   * Makes get() wait for `pass` first, however long it takes (no maxWaitMs): the app's start-up
+   * pass reads the journal's actions through this tail while the app already answers, and a
+   * count from half the history would be wrong, not just late.
+   */
+  waitFor(pass: Promise<unknown>): void {
+    this.#ready = pass.catch(() => undefined);
+  }
+
   record(points: Point[]): void {
     for (const point of points) if (point.measurement === "action_taken") this.#add(point);
   }
 
   async get(repo: string, pr: number): Promise<Attempts> {
+    if (this.#ready) await this.#ready;
     await this.#refresh(repo);
     const recorded = this.#byPr.get(`${repo}#${pr}`);
     if (!recorded) return { conflictAttempts: 0, reviewFixAttempts: 0 };

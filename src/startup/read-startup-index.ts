@@ -67,6 +67,8 @@ export async function readStartupIndex(options: StartupIndexOptions): Promise<St
       if (day >= sweepFrom && point.measurement !== "action_taken" && point.time.getTime() >= sweepSince) builder.add(point);
     },
     onSkip: (line) => skipped.push(line),
+    // The sweep needs every observation's trigger, and the rest of the fields of each PR's newest only.
+    observationHeads: { probe: "trigger" },
   });
   options.counters.journalReadNow();
   if (skipped.length) {
@@ -74,7 +76,11 @@ export async function readStartupIndex(options: StartupIndexOptions): Promise<St
     options.log.warn({ first: { file, offset } }, skippedMessage(skipped.length, "journal") + "; attempt counters, redelivery checks and the sweep leave them out");
   }
   await options.counters.rebuild({ journal: false });
-  if (sweep) sweep.seed(builder.finish(), now);
+  try {
+    if (sweep) sweep.seed(builder.finish(), now);
+  } finally {
+    options.tail.releaseFiles();
+  }
   return { recent };
 }
 

@@ -3,7 +3,8 @@ import { journalBlocks, measurementPick } from "./journal-blocks.js";
 import { parsePointLine } from "./journal-line.js";
 import { listJournalFiles, type SkippedLine } from "./journal.js";
 import type { Point } from "./point.js";
-import { parseJournalHead } from "./read-journal-batches.js";
+import { readObservationHead } from "./observation-head.js";
+import { JournalLineFetcher, parseJournalHead } from "./read-journal-batches.js";
 
 export interface TailReadOptions {
   /**
@@ -15,6 +16,13 @@ export interface TailReadOptions {
   onPoint(point: Point, day: string): void;
   /** Each wanted line that cannot be read (torn or damaged): it is skipped. */
   onSkip?: ((skipped: SkippedLine) => void) | undefined;
+  /**
+   * Read observations by their head: only measurement, time and tags are decoded, plus this one
+   * string field found in the bytes (see ObservationHead); their fields are read back from the
+   * file when asked for, until releaseFiles(). For a pass over days of observations that needs
+   * the fields of few of them.
+   */
+  observationHeads?: { probe?: string } | undefined;
 }
 
 /**
@@ -30,6 +38,7 @@ export interface TailReadOptions {
  */
 export class JournalTail {
   #offsets = new Map<string, number>();
+  #fetcher = new JournalLineFetcher();
 
   constructor(readonly dir: string) {}
 
@@ -46,12 +55,23 @@ export class JournalTail {
       }
       const path = join(this.dir, name);
       let offset = this.#offsets.get(name) ?? 0;
+      const pick = measurementPick(wanted);
+      const isObservation = measurementPick(["pr_observation"]);
+      const heads = options.observationHeads;
+      const visit = (buf: Buffer, start: number, end: number, at: number): Point | SkippedLine | undefined => {
+        if (!pick(buf, start, end)) return undefined;
+        if (heads && isObservation(buf, start, end)) {
+          const head = readObservationHead(buf, start, end, path, at, heads.probe, this.#fetcher);
+          if (head) return head;
+        }
+        const point = readLine(buf.toString("utf8", start, end), path, at, end - start);
+        return typeof point === "string" ? { file: name, offset: at, reason: point } : point;
+      };
       try {
-        for await (const block of journalBlocks(path, offset, measurementPick(wanted))) {
-          for (const { text, offset: at, length } of block.lines) {
-            const point = readLine(text, path, at, length);
-            if (typeof point === "string") options.onSkip?.({ file: name, offset: at, reason: point });
-            else if (!wanted || wanted.has(point.measurement)) options.onPoint(point, day);
+        for await (const block of journalBlocks(path, offset, visit)) {
+          for (const item of block.items) {
+            if ("reason" in item) options.onSkip?.(item);
+            else if (!wanted || wanted.has(item.measurement)) options.onPoint(item, day);
           }
           offset = block.end;
         }
@@ -60,6 +80,11 @@ export class JournalTail {
       }
       this.#offsets.set(name, offset);
     }
+  }
+
+  /** Closes the files kept open to read observations' fields back (see observationHeads). */
+  releaseFiles(): void {
+    this.#fetcher.close();
   }
 }
 

@@ -1,5 +1,6 @@
 import { formatPointLine, parsePointLine, serializePoint } from "./journal-line.js";
 import type { Point } from "./point.js";
+import { ObservationHead } from "./observation-head.js";
 import { JournalLinePoint } from "./read-journal-batches.js";
 
 /*
@@ -41,7 +42,7 @@ export function pointFromText(text: string): Point {
  * that needs one field of every observation then costs no JSON.parse per line.
  */
 export function stringFieldOf(point: Point, name: string): string | undefined {
-  if (point instanceof JournalLinePoint) return point.stringField(name);
+  if (point instanceof JournalLinePoint || point instanceof ObservationHead) return point.stringField(name);
   const value = point.fields[name];
   return typeof value === "string" ? value : undefined;
 }

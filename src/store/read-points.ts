@@ -62,9 +62,11 @@ export async function* readPoints(dir: string, query: PointQuery = {}): AsyncGen
       }
       continue;
     }
+    const pick = measurementPick(query.measurements);
+    const visit = (buf: Buffer, start: number, end: number, offset: number) => (pick(buf, start, end) ? { text: buf.toString("utf8", start, end), offset } : undefined);
     try {
-      for await (const block of journalBlocks(path, 0, measurementPick(query.measurements))) {
-        for (const { text, offset } of block.lines) {
+      for await (const block of journalBlocks(path, 0, visit)) {
+        for (const { text, offset } of block.items) {
           const point = parsed(text, name, offset, query.onSkip);
           if (point && matches(point, query)) yield point;
         }

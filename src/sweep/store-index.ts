@@ -1,5 +1,6 @@
 import type { Point } from "../store/point.js";
 import { stringFieldOf } from "../store/point-text.js";
+import { timeMsOf } from "../store/read-journal-batches.js";
 
 /** What the store knows about one pull request, as far as the sweep needs it. */
 export interface StoredPullRequest {
@@ -68,18 +69,19 @@ export function foldPoint(index: StoreIndex, point: Point): void {
 }
 
 /** The repository and pull request a point belongs to, created when new (undefined: not one the index keeps). */
-function entryOf(index: StoreIndex, point: Point): { stored: StoredRepository; pr: StoredPullRequest; number: number } | undefined {
+function entryOf(index: StoreIndex, point: Point, ms?: number): { stored: StoredRepository; pr: StoredPullRequest; number: number } | undefined {
   if (point.measurement !== "outcome" && point.measurement !== "pr_observation") return undefined;
   const repo = point.tags.repo;
   const number = Number(point.tags.pr);
   if (!repo || !Number.isInteger(number)) return undefined;
   const key = repoKey(repo);
   let stored = index.get(key);
+  const time = ms ?? point.time.getTime();
   if (!stored) {
-    stored = { firstPointAt: point.time, prs: new Map() };
+    stored = { firstPointAt: new Date(time), prs: new Map() };
     index.set(key, stored);
   }
-  if (point.time < stored.firstPointAt) stored.firstPointAt = point.time;
+  if (time < stored.firstPointAt.getTime()) stored.firstPointAt = new Date(time);
   let pr = stored.prs.get(number);
   if (!pr) {
     pr = {};
@@ -97,25 +99,29 @@ function entryOf(index: StoreIndex, point: Point): { stored: StoredRepository; p
  */
 export class StoreIndexBuilder {
   readonly #index: StoreIndex = new Map();
-  readonly #newest = new Map<StoredPullRequest, Point>();
+  readonly #newest = new Map<StoredPullRequest, { point: Point; ms: number }>();
 
   add(point: Point): void {
     if (point.measurement !== "pr_observation") {
       foldPoint(this.#index, point);
       return;
     }
-    const entry = entryOf(this.#index, point);
+    const ms = timeMsOf(point);
+    const entry = entryOf(this.#index, point, ms);
     if (!entry) return;
     const { stored, pr } = entry;
-    const time = point.time;
-    if (stringFieldOf(point, "trigger") === "sweep" && (!stored.lastSweptAt || time > stored.lastSweptAt)) stored.lastSweptAt = time;
+    if ((!stored.lastSweptAt || ms > stored.lastSweptAt.getTime()) && stringFieldOf(point, "trigger") === "sweep") stored.lastSweptAt = new Date(ms);
     const newest = this.#newest.get(pr);
-    if (!newest || time >= newest.time) this.#newest.set(pr, point);
+    if (!newest) this.#newest.set(pr, { point, ms });
+    else if (ms >= newest.ms) {
+      newest.point = point;
+      newest.ms = ms;
+    }
   }
 
   /** The index, with each pull request's newest observation folded in. */
   finish(): StoreIndex {
-    for (const [pr, point] of this.#newest) {
+    for (const { point } of this.#newest.values()) {
       try {
         void point.fields;
       } catch {

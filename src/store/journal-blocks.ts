@@ -18,7 +18,7 @@ export interface LineBlock<T> {
  *
  * Synchronous reads into one reused buffer, on purpose (as readJournalBatches): a stream's
  * event-loop round trips and per-block copies cost ~0.5 s per million lines; the loop is given a
- * turn every 16 blocks so timers and signals still run.
+ * turn after every block.
  */
 export async function* journalBlocks<T>(
   path: string,
@@ -30,7 +30,6 @@ export async function* journalBlocks<T>(
     let buf = Buffer.allocUnsafe(1 << 20);
     let filled = 0; // bytes at buf[0] carried over: the start of an unfinished line
     let base = startOffset; // file offset of buf[0]
-    let blocks = 0;
     for (;;) {
       if (filled === buf.length) {
         const bigger = Buffer.allocUnsafe(buf.length * 2); // a line longer than the buffer
@@ -55,7 +54,9 @@ export async function* journalBlocks<T>(
       filled = end - start;
       base += start;
       yield { items, end: base };
-      if (++blocks % 16 === 0) await setImmediate();
+      // A turn of the event loop after every block (~1 MiB, a few ms): the app's start-up pass
+      // runs while the app starts and answers, which must not wait behind it.
+      await setImmediate();
     }
   } finally {
     closeSync(fd);

@@ -85,4 +85,25 @@ describe("readStartupIndex", () => {
     expect(await later.get("o/r", 1)).toEqual({ conflictAttempts: 1, reviewFixAttempts: 0 });
     expect(await counters.get("o/r", 1)).toEqual({ conflictAttempts: 2, reviewFixAttempts: 0 });
   });
+
+  it("while the pass runs (the app already answers), the counters wait for it, however long, and the sweep's first refresh too", async () => {
+    await writeOn(daysAgo(1), [action(1, "request_conflict_fix", daysAgo(1)), observation("o/r", 1, daysAgo(1), { state: "OPEN", head_sha: "a1" })]);
+    const tail = new JournalTail(store.journal.dir);
+    const counters = new AttemptCounters(store, silentLog(), { tail, maxWaitMs: 10 });
+    const sweep = new SweepMemory();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const pass = gate.then(() => readStartupIndex({ store, tail, counters, sweep, recentDays: 3, maxFutureHours: 24, log: silentLog(), now }));
+    counters.waitFor(pass);
+    sweep.waitFor(pass);
+    let answered: unknown;
+    const got = counters.get("o/r", 1).then((a) => (answered = a));
+    const refreshed = sweep.refresh({ read: () => (async function* () {})() }, now);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(answered).toBeUndefined();
+    release();
+    await got;
+    expect(answered).toEqual({ conflictAttempts: 1, reviewFixAttempts: 0 });
+    expect((await refreshed).get("o/r")!.prs.get(1)).toMatchObject({ headSha: "a1" });
+  });
 });

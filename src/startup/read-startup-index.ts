@@ -1,5 +1,6 @@
 import type { Logger } from "probot";
 import type { AttemptCounters } from "../actions/attempt-counters.js";
+import { RECENT_POINTS_CAPACITY } from "../actions/recent-points.js";
 import type { SkippedLine } from "../store/journal.js";
 import { skippedMessage } from "../store/journal-damage.js";
 import type { JournalTail } from "../store/journal-tail.js";
@@ -30,7 +31,11 @@ export interface StartupIndexOptions {
 
 /** What the start-up pass gives the handlers (the counters and the sweep memory are filled in place). */
 export interface StartupIndex {
-  /** The outcome and action_taken points of the journal files of the last `recentDays` days. */
+  /**
+   * The outcome and action_taken points of the journal files of the last `recentDays` days, in
+   * file order: the last RECENT_POINTS_CAPACITY of each measurement, all that the handlers'
+   * RecentPoints (one per measurement, that capacity) keep of them.
+   */
   recent: Point[];
 }
 
@@ -56,14 +61,19 @@ export async function readStartupIndex(options: StartupIndexOptions): Promise<St
   // A point is written at most maxFutureHours before its time, so no file before this day holds one of the window.
   const sweepFrom = sweep ? dayOf(sweepSince - options.maxFutureHours * 3_600_000) : "\uffff";
   const builder = new StoreIndexBuilder();
-  const recent: Point[] = [];
+  const recent = { outcome: [] as Point[], action_taken: [] as Point[] };
+  // Bounded as it goes: a journal's days of outcomes and actions can be hundreds of thousands.
+  const keep = (list: Point[], point: Point) => {
+    list.push(point);
+    if (list.length >= 2 * RECENT_POINTS_CAPACITY) list.splice(0, list.length - RECENT_POINTS_CAPACITY);
+  };
   const skipped: SkippedLine[] = [];
 
   await options.tail.read({
     measurements: (day) => (day >= sweepFrom ? SWEPT : day >= recentFrom ? RECENT : ACTIONS),
     onPoint: (point, day) => {
       if (point.measurement === "action_taken") options.counters.record([point]);
-      if (day >= recentFrom && point.measurement !== "pr_observation") recent.push(point);
+      if (day >= recentFrom && (point.measurement === "outcome" || point.measurement === "action_taken")) keep(recent[point.measurement], point);
       if (day >= sweepFrom && point.measurement !== "action_taken" && point.time.getTime() >= sweepSince) builder.add(point);
     },
     onSkip: (line) => skipped.push(line),
@@ -81,7 +91,8 @@ export async function readStartupIndex(options: StartupIndexOptions): Promise<St
   } finally {
     options.tail.releaseFiles();
   }
-  return { recent };
+  const last = (list: Point[]) => list.slice(-RECENT_POINTS_CAPACITY);
+  return { recent: [...last(recent.action_taken), ...last(recent.outcome)] };
 }
 
 /** The UTC day (YYYY-MM-DD) of an epoch-ms time. */

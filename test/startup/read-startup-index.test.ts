@@ -106,4 +106,13 @@ describe("readStartupIndex", () => {
     expect(answered).toEqual({ conflictAttempts: 1, reviewFixAttempts: 0 });
     expect((await refreshed).get("o/r")!.prs.get(1)).toMatchObject({ headSha: "a1" });
   });
+
+  it("keeps only the last 10,000 recent outcomes (all the redelivery check remembers), not every one of the days", async () => {
+    await writeOn(daysAgo(1), Array.from({ length: 20_005 }, (_, i) => outcome(i + 1, daysAgo(1, i))));
+    const tail = new JournalTail(store.journal.dir);
+    const counters = new AttemptCounters(store, silentLog(), { tail });
+    const { recent } = await readStartupIndex({ store, tail, counters, recentDays: 3, maxFutureHours: 24, log: silentLog(), now });
+    expect(recent).toHaveLength(10_000);
+    expect([recent[0]!.tags.pr, recent.at(-1)!.tags.pr]).toEqual(["10006", "20005"]);
+  });
 });

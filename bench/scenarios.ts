@@ -2,6 +2,7 @@ import type { BenchScenario } from "./scenario.js";
 import { exportScenario } from "./scenarios/export.js";
 import { influxScenario } from "./scenarios/influx.js";
 import { soakMemory } from "./scenarios/soak.js";
+import { startupScenario } from "./scenarios/startup.js";
 import { sweepBench } from "./scenarios/sweep.js";
 import { webhookBodyCap } from "./scenarios/webhook-body-cap.js";
 import { burstCoalescing, webhookAcks } from "./scenarios/webhooks.js";
@@ -15,4 +16,5 @@ export const scenarios: BenchScenario[] = [
   sweepBench,
   exportScenario,
   soakMemory,
+  startupScenario,
 ];

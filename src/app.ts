@@ -1,10 +1,11 @@
 import { join } from "node:path";
 import type { ApplicationFunction, Probot } from "probot";
-import { createAttemptCounters } from "./actions/attempt-counters.js";
+import { AttemptCounters } from "./actions/attempt-counters.js";
 import { checkServerConfig, loadConfig } from "./config.js";
 import { CommitPullRequests } from "./github/commit-pull-requests.js";
 import { InstallationClients } from "./github/installation-clients.js";
 import { heldGitHub, type HeldResumers } from "./handlers/hold-while-waiting.js";
+import { REDELIVERY_DAYS } from "./handlers/closed.js";
 import { registerHandlers } from "./handlers/register-handlers.js";
 import { scheduleDelivery } from "./handlers/observe-event.js";
 import { actionsApiHandler } from "./http/actions-api.js";
@@ -18,8 +19,11 @@ import { TaskSet } from "./pipeline/task-set.js";
 import { WaitingDeliveries } from "./pipeline/waiting-deliveries.js";
 import { RepoConfigCache } from "./repo-config/repo-config-cache.js";
 import type { Runtime } from "./runtime.js";
-import { startSweepScheduler, type SweepScheduler } from "./sweep/sweep-scheduler.js";
+import { readStartupIndex } from "./startup/read-startup-index.js";
+import { JournalTail } from "./store/journal-tail.js";
 import { openStore } from "./store/open-store.js";
+import { SweepMemory } from "./sweep/sweep-memory.js";
+import { startSweepScheduler, type SweepScheduler } from "./sweep/sweep-scheduler.js";
 
 export interface AppOptions {
   /** The environment to configure from (tests pass their own). */
@@ -49,13 +53,37 @@ export function createApp(options: AppOptions = {}): AppHandle {
     const log = app.log.child({ name: "pr-telemetry" });
     for (const warning of config.warnings) log.warn(warning);
     const store = await openStore(config, log);
-    const runtime: Runtime = {
-      config,
-      log,
+    // The journal is read once at start (src/startup/read-startup-index.ts) for the attempt
+    // counters, the redelivery checks and the sweep's first index. The app answers meanwhile:
+    // deliveries are taken (and held in the delivery log), and what needs the pass waits for it
+    // (an observation's counters, a close's or an action's redelivery check, the first sweep).
+    const tail = new JournalTail(store.journal.dir);
+    const attempts = new AttemptCounters(store, log, { tail });
+    const sweepMemory = new SweepMemory();
+    const startedAt = Date.now();
+    const startup = readStartupIndex({
       store,
-      repoConfigs: new RepoConfigCache(config.configCacheMs),
-      attempts: await createAttemptCounters(store, log),
-    };
+      tail,
+      counters: attempts,
+      sweep: config.sweepIntervalMinutes > 0 ? sweepMemory : undefined,
+      recentDays: REDELIVERY_DAYS,
+      maxFutureHours: config.maxFutureHours,
+      log,
+    }).then(
+      (index) => {
+        log.info({ ms: Date.now() - startedAt, recentPoints: index.recent.length }, "read the journal for attempt counters, redelivery checks and the sweep");
+        return index;
+      },
+      (err: Error) => {
+        // Each reader then reads for itself: the counters tail the journal at their next get(), the sweep its window.
+        log.warn({ err: err.message }, "could not read the journal at start; attempt counters and the sweep read it when first needed, a redelivered close or action may add a duplicate line");
+        throw err;
+      },
+    );
+    attempts.waitFor(startup);
+    sweepMemory.waitFor(startup);
+    const recent = startup.then((index) => index.recent);
+    const runtime: Runtime = { config, log, store, repoConfigs: new RepoConfigCache(config.configCacheMs), attempts };
     const deliveries = new DeliveryLog(join(config.dataDir, "deliveries"), { log, flushIntervalMs: config.flushIntervalMs });
     const unfinished = await deliveries.load();
     const observer = new Observer<any>({
@@ -74,8 +102,8 @@ export function createApp(options: AppOptions = {}): AppHandle {
     state = { runtime, capture };
 
     limitWebhookBodies(app, log);
-    const resumers = registerHandlers(app, runtime, capture);
-    sweeper = startSweepScheduler(app, runtime);
+    const resumers = registerHandlers(app, runtime, capture, recent);
+    sweeper = startSweepScheduler(app, runtime, { memory: sweepMemory });
     addHandler(healthHandler(() => healthReport(runtime, capture)));
     addHandler(actionsApiHandler(runtime));
 

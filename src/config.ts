@@ -146,9 +146,6 @@ const envSchema = z.object({
   HOST: optionalString,
 });
 
-type EnvKey = keyof z.infer<typeof envSchema>;
-/** The names of every variable pr-telemetry reads (README and .env.example list each). */
-export const CONFIG_VARIABLES = Object.keys(envSchema.shape) as EnvKey[];
 
 /**
  * Reads and validates the environment. Throws ConfigError naming the variable and what it

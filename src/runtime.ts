@@ -5,7 +5,7 @@ import type { RepoConfigCache } from "./repo-config/repo-config-cache.js";
 import type { TelemetryStore } from "./store/open-store.js";
 
 /**
- * What every feature of the running app shares: built once in src/index.ts and passed to each
+ * What every feature of the running app shares: built once by createApp (src/app.ts) and passed to each
  * handler family's register function, the HTTP routes and the sweep scheduler.
  */
 export interface Runtime {

@@ -9,7 +9,7 @@ import { noAttempts } from "../../src/actions/attempt-counters.js";
 import { loadConfig } from "../../src/config.js";
 import { fetchSnapshots } from "../../src/github/fetch-snapshots.js";
 import { RepoConfigCache } from "../../src/repo-config/repo-config-cache.js";
-import { observationPoint } from "../../src/signals/observe.js";
+import { observationPoint } from "../../src/pipeline/observation-point.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { Point } from "../../src/store/point.js";
 import { installationTargets } from "../../src/sweep/installation-targets.js";

@@ -1,10 +1,9 @@
 import type { Logger } from "probot";
-import { listJournalFiles, readJournalLines } from "../store/journal.js";
-import { parsePointLine } from "../store/journal-line.js";
+import type { SkippedLine } from "../store/journal.js";
 import { skippedMessage } from "../store/journal-damage.js";
+import { JournalTail } from "../store/journal-tail.js";
 import type { TelemetryStore } from "../store/open-store.js";
 import { pointKey, type Point } from "../store/point.js";
-import { join } from "node:path";
 
 /** The attempt counters every observation carries. */
 export interface Attempts {
@@ -45,6 +44,12 @@ export interface AttemptCountersOptions {
   /** How long get() waits for a re-read before answering from what it has (default 2 s). */
   maxWaitMs?: number;
   clock?: () => number;
+  /**
+   * The journal tail the counters read actions with (default: their own). The start-up index
+   * (src/startup/read-startup-index.ts) reads the journal once through it for several readers,
+   * so the counters' next read starts where that pass ended.
+   */
+  tail?: JournalTail;
 }
 
 export interface RecordedAction {
@@ -53,7 +58,7 @@ export interface RecordedAction {
   time: number;
 }
 
-const ACTION_LINE = '{"measurement":"action_taken"';
+const ACTIONS: ReadonlySet<string> = new Set(["action_taken"]);
 
 /**
  * Counts each PR's recorded attempts from the `action_taken` points in the store.
@@ -67,7 +72,8 @@ const ACTION_LINE = '{"measurement":"action_taken"';
  */
 export class AttemptCounters implements AttemptSource {
   #byPr = new Map<string, Map<string, RecordedAction>>();
-  #offsets = new Map<string, number>();
+  readonly #tail: JournalTail;
+  #ready: Promise<unknown> | undefined;
   #journalReadAt = Number.NEGATIVE_INFINITY;
   #journalRead: Promise<void> | undefined;
   #repoReadAt = new Map<string, number>();
@@ -84,6 +90,7 @@ export class AttemptCounters implements AttemptSource {
     this.#refreshMs = options.refreshMs ?? 5_000;
     this.#maxWaitMs = options.maxWaitMs ?? 2_000;
     this.#clock = options.clock ?? Date.now;
+    this.#tail = options.tail ?? new JournalTail(store.journal.dir);
   }
 
   /** Whether reads come from somewhere other than this process's journal (InfluxDB). */
@@ -96,8 +103,9 @@ export class AttemptCounters implements AttemptSource {
    * InfluxDB being down does not stop the app: the counters start from the journal and each
    * repository is read from InfluxDB at its first get().
    */
-  async rebuild(): Promise<void> {
-    await this.#tailJournal();
+  async rebuild(options: { journal?: boolean } = {}): Promise<void> {
+    // journal: false when the start-up index has just read the journal through this tail.
+    if (options.journal !== false) await this.#tailJournal();
     if (!this.#shared) return;
     const startedAt = this.#clock();
     const repos = new Set<string>();
@@ -116,11 +124,21 @@ export class AttemptCounters implements AttemptSource {
     for (const repo of repos) this.#repoReadAt.set(repo, startedAt);
   }
 
+  /**
+   * Makes get() wait for `pass` first, however long it takes (no maxWaitMs): the app's start-up
+   * pass reads the journal's actions through this tail while the app already answers, and a
+   * count from half the history would be wrong, not just late.
+   */
+  waitFor(pass: Promise<unknown>): void {
+    this.#ready = pass.catch(() => undefined);
+  }
+
   record(points: Point[]): void {
     for (const point of points) if (point.measurement === "action_taken") this.#add(point);
   }
 
   async get(repo: string, pr: number): Promise<Attempts> {
+    if (this.#ready) await this.#ready;
     await this.#refresh(repo);
     const recorded = this.#byPr.get(`${repo}#${pr}`);
     if (!recorded) return { conflictAttempts: 0, reviewFixAttempts: 0 };
@@ -172,36 +190,27 @@ export class AttemptCounters implements AttemptSource {
     this.#repoReadAt.set(repo, startedAt);
   }
 
-  // Reads the journal lines appended since the last read. Lines are matched on their fixed
-  // prefix before parsing, so observations (most of the journal) cost no JSON.parse.
+  // Reads the journal's action lines appended since the last read (observations, most of the
+  // journal, are passed over undecoded: see JournalTail).
   async #tailJournal(): Promise<void> {
     const startedAt = this.#clock();
-    const dir = this.store.journal.dir;
-    const files = await listJournalFiles(dir);
-    for (const name of this.#offsets.keys()) if (!files.includes(name)) this.#offsets.delete(name);
-    // Lines are read once (from the offsets), so each unreadable action line is logged once.
-    let unreadable = 0;
-    let first: { file: string; offset: number } | undefined;
-    for (const name of files) {
-      let offset = this.#offsets.get(name) ?? 0;
-      try {
-        for await (const { line, offset: at, end } of readJournalLines(join(dir, name), offset)) {
-          offset = end;
-          if (!line.startsWith(ACTION_LINE)) continue;
-          try {
-            this.#add(parsePointLine(line));
-          } catch {
-            unreadable++;
-            first ??= { file: name, offset: at };
-          }
-        }
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err; // pruned while reading
-      }
-      this.#offsets.set(name, offset);
-    }
-    if (unreadable) this.log.warn({ first }, skippedMessage(unreadable, "action_taken journal") + "; attempt counters leave them out");
+    // Lines are read once (from the tail's offsets), so each unreadable action line is logged once.
+    const skipped: SkippedLine[] = [];
+    await this.#tail.read({ measurements: () => ACTIONS, onPoint: (point) => this.#add(point), onSkip: (s) => skipped.push(s) });
+    this.reportSkipped(skipped);
     this.#journalReadAt = startedAt;
+  }
+
+  /** Logs action lines that could not be read (once per read of the journal). */
+  reportSkipped(skipped: SkippedLine[]): void {
+    if (skipped.length === 0) return;
+    const first = { file: skipped[0]!.file, offset: skipped[0]!.offset };
+    this.log.warn({ first }, skippedMessage(skipped.length, "action_taken journal") + "; attempt counters leave them out");
+  }
+
+  /** Marks the journal as read now (the start-up index read it through this tail). */
+  journalReadNow(): void {
+    this.#journalReadAt = this.#clock();
   }
 
   #add(point: Point): void {

@@ -1,5 +1,8 @@
 import { pointKey, type Point } from "../store/point.js";
 
+/** How many points a RecentPoints remembers by default. */
+export const RECENT_POINTS_CAPACITY = 10_000;
+
 /**
  * Remembers the last `capacity` points this process wrote, so a redelivered webhook (GitHub
  * resends the same X-GitHub-Delivery, or a second event describes the same close) adds no
@@ -9,7 +12,7 @@ import { pointKey, type Point } from "../store/point.js";
 export class RecentPoints {
   #seen = new Map<string, string>();
 
-  constructor(private readonly capacity = 10_000) {}
+  constructor(private readonly capacity = RECENT_POINTS_CAPACITY) {}
 
   /** The points not written before; they are remembered from now on. */
   claim(points: Point[]): Point[] {

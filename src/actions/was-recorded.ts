@@ -1,6 +1,5 @@
-import { parsePointLine } from "../store/journal-line.js";
 import { pointKey, type Point } from "../store/point.js";
-import { journalLinesContaining } from "./journal-lines-containing.js";
+import { readPoints } from "../store/read-points.js";
 
 /**
  * Whether the journal in `dir` already holds a point with the identity of `point` (measurement,
@@ -16,14 +15,8 @@ export async function wasRecorded(dir: string, point: Point, maxFutureHours: num
   const key = pointKey(point);
   const earliest = point.time.getTime() - maxFutureHours * 3_600_000;
   const fromDay = Number.isFinite(earliest) && Math.abs(earliest) < 8.64e15 ? new Date(earliest).toISOString().slice(0, 10) : undefined;
-  // serializePoint writes the time exactly so: a cheap filter before parsing.
-  const needle = `"time":"${point.time.toISOString()}"`;
-  for await (const { line } of journalLinesContaining(dir, needle, fromDay ? { fromDay } : {})) {
-    try {
-      if (pointKey(parsePointLine(line)) === key) return true;
-    } catch {
-      // an unreadable line is no point
-    }
+  for await (const stored of readPoints(dir, { at: point.time, writtenFromDay: fromDay, measurements: [point.measurement] })) {
+    if (pointKey(stored) === key) return true;
   }
   return false;
 }

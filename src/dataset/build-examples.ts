@@ -1,6 +1,6 @@
 import type { FieldValue, Point } from "../store/point.js";
-import { formatPointLine } from "../store/journal-line.js";
-import { JournalLinePoint, timeMsOf } from "./read-journal-points.js";
+import { pointTextOrRef, storedPointText } from "../store/point-text.js";
+import { timeMsOf } from "../store/read-journal-batches.js";
 import { UnreadableLines } from "./unreadable-lines.js";
 import type { SortedRecord } from "./sorted-points.js";
 
@@ -42,22 +42,16 @@ export function examplesProjection(since: Date | undefined): (point: Point) => s
     switch (point.measurement) {
       case "pr_observation":
         // Observations are the bulk and few are used: keep a reference to a journal line.
-        return point instanceof JournalLinePoint && point.file ? point.ref : pointLine(point);
+        return pointTextOrRef(point);
       case "outcome":
-        return pointLine(point);
+        return storedPointText(point);
       case "action_taken":
-        return timeMsOf(point) >= sinceMs ? pointLine(point) : undefined;
+        return timeMsOf(point) >= sinceMs ? storedPointText(point) : undefined;
       default:
         return undefined;
     }
   };
 }
-
-/** The point's journal line: kept from the journal when it was read from one, else serialised. */
-export function pointLine(point: Point): string {
-  return point instanceof JournalLinePoint ? point.line : formatPointLine(point);
-}
-
 
 /** An object with the same entries, keys in code-unit order (the journal keeps write order, InfluxDB sorts). */
 export function sortedFields(fields: Record<string, FieldValue>): Record<string, FieldValue> {

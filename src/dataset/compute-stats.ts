@@ -1,4 +1,4 @@
-import { JournalLinePoint } from "./read-journal-points.js";
+import { JournalLinePoint } from "../store/read-journal-batches.js";
 import { UnreadableLines } from "./unreadable-lines.js";
 import type { Point } from "../store/point.js";
 import { buildExamples, examplesProjection } from "./build-examples.js";

@@ -4,7 +4,8 @@ import { openInfluxStore } from "../store/open-influx-store.js";
 import type { SkippedLine } from "../store/journal.js";
 import type { Point } from "../store/point.js";
 import type { ReadRange } from "../store/store.js";
-import { inBatches, readJournalBatches } from "./read-journal-points.js";
+import { readJournalBatches } from "../store/read-journal-batches.js";
+import { inBatches } from "./in-batches.js";
 
 /** Where `export` and `stats` read points from. */
 export const SOURCES = ["journal", "influx"] as const;

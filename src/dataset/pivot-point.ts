@@ -1,6 +1,6 @@
-import { formatPointLine } from "../store/journal-line.js";
 import type { FieldValue, Point } from "../store/point.js";
-import { JournalLinePoint, timeMsOf } from "./read-journal-points.js";
+import { pointTextOrRef } from "../store/point-text.js";
+import { timeMsOf } from "../store/read-journal-batches.js";
 
 /** A raw point as one flat object: repo, pr (a number), time, the other tags, then the fields. */
 export type PivotedPoint = { repo: string; pr: number; time: string } & Record<string, FieldValue>;
@@ -35,6 +35,6 @@ export function rawProjection(measurement: string, since: Date | undefined): (po
   const sinceMs = since?.getTime() ?? -Infinity;
   return (point) => {
     if (point.measurement !== measurement || timeMsOf(point) < sinceMs) return undefined;
-    return point instanceof JournalLinePoint && point.file ? point.ref : formatPointLine(point);
+    return pointTextOrRef(point);
   };
 }

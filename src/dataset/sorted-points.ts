@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { setImmediate } from "node:timers/promises";
 import { join } from "node:path";
 import type { Point } from "../store/point.js";
-import { serializePoint } from "../store/journal-line.js";
-import { timeMsOf } from "./read-journal-points.js";
+import { pointText } from "../store/point-text.js";
+import { timeMsOf } from "../store/read-journal-batches.js";
 import { UnreadableLines } from "./unreadable-lines.js";
 
 /*
@@ -15,9 +15,10 @@ import { UnreadableLines } from "./unreadable-lines.js";
  *   bulk and do not fit in memory, so an in-memory index cannot serve it;
  * - dedup by identity needs the copies side by side; a set of every identity seen would grow with
  *   the input, sorted runs put them next to each other for free;
- * - a two-pass index needs a source that can be read twice: parsing a journal costs most of the
- *   export's time (about 2.6 s per million observation lines here), so reading it twice would miss
- *   the 200,000 points/s target, and an InfluxDB query may not repeat exactly;
+ * - a two-pass index needs a source that can be read twice: reading a journal (splitting and
+ *   decoding its lines, parsing each line's head; fields are parsed only when used, see
+ *   JournalLinePoint) is most of the export's time, so reading it twice would miss the 200,000
+ *   points/s target, and an InfluxDB query may not repeat exactly;
  * - memory is then bounded by the run size (flat as the input grows), plus one short string per PR
  *   (the merge numbers the PRs), not by the number of points or actions. The price is temporary
  *   disk about the size of the projected input (~60 bytes per journal point).
@@ -299,7 +300,7 @@ function mergeEntries(older: Entry, newer: Entry, lines: UnreadableLines): Entry
   const b = lines.point(newer.payload);
   if (!a) return newer;
   if (!b) return older;
-  return { ...newer, payload: serializePoint({ ...b, fields: { ...a.fields, ...b.fields } }) };
+  return { ...newer, payload: pointText({ ...b, fields: { ...a.fields, ...b.fields } }) };
 }
 
 /** Collapses each run of equal identities in a sorted array into one (see mergeEntries). */
@@ -323,7 +324,7 @@ function dedup(sorted: Entry[], counts: SortCounts, lines: UnreadableLines): Ent
  * do payloads (JSON text or a line reference).
  */
 function writeRun(path: string, entries: Entry[]): void {
-  // Synchronous, like the journal reads (see readJournalBatches): nothing else waits meanwhile.
+  // Synchronous, like the journal reads (see readJournalBatches in src/store/): nothing else waits meanwhile.
   const fd = openSync(path, "w");
   try {
     const idents = new Map<string, number>();

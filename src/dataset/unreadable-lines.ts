@@ -1,7 +1,7 @@
-import { parsePointLine } from "../store/journal-line.js";
 import type { SkippedLine } from "../store/journal.js";
 import type { Point } from "../store/point.js";
-import { JournalLineFetcher } from "./read-journal-points.js";
+import { pointFromText } from "../store/point-text.js";
+import { JournalLineFetcher } from "../store/read-journal-batches.js";
 
 /**
  * Counts the journal lines an export or stats run could not read, each once, wherever it was
@@ -34,7 +34,7 @@ export class UnreadableLines {
     // A line that cannot be read back (the journal pruned meanwhile) fails the run: not counted.
     const line = JournalLineFetcher.isRef(payload) ? this.#fetcher.line(payload) : payload;
     try {
-      return parsePointLine(line);
+      return pointFromText(line);
     } catch {
       if (!this.#seen.has(payload)) {
         this.#seen.add(payload);

@@ -5,7 +5,7 @@ import { closedPullRequestFromPayload, closeOutcome } from "../outcomes/close-ou
 import { recentJournalOutcomes } from "../outcomes/recent-outcomes.js";
 import type { DeliveryLog } from "../pipeline/delivery-log.js";
 import type { Runtime } from "../runtime.js";
-import { parsePointLine, serializePoint } from "../store/journal-line.js";
+import { pointFromText, pointText } from "../store/point-text.js";
 import type { Point } from "../store/point.js";
 import { contextGitHub, holdWhileWaiting, type HeldGitHub, type ResumeHeld } from "./hold-while-waiting.js";
 
@@ -58,9 +58,9 @@ export function registerClosed(
     const github = contextGitHub(context);
     if (runtime.repoConfigs.cached(repo)) return produce(point, github);
     const { owner, repo: name } = context.repo();
-    const held = { id: `${context.id}:outcome`, kind: "outcome" as const, installationId: context.payload.installation?.id, owner, repo: name, input: serializePoint(point) };
+    const held = { id: `${context.id}:outcome`, kind: "outcome" as const, installationId: context.payload.installation?.id, owner, repo: name, input: pointText(point) };
     await holdWhileWaiting(deliveries, held, () => produce(point, github));
   });
 
-  return (record, github) => produce(parsePointLine(record.input), github);
+  return (record, github) => produce(pointFromText(record.input), github);
 }

@@ -6,6 +6,7 @@ import { recentJournalPoints } from "../outcomes/recent-outcomes.js";
 import { REDELIVERY_DAYS, registerClosed } from "./closed.js";
 import { EventHooks } from "./event-hooks.js";
 import type { SkippedLine } from "../store/journal.js";
+import type { Point } from "../store/point.js";
 import { skippedMessage } from "../store/journal-damage.js";
 import type { HeldResumers } from "./hold-while-waiting.js";
 import { registerInferredActions } from "./inferred-actions.js";
@@ -21,14 +22,20 @@ import { registerReview } from "./review.js";
  * acknowledged before any family runs. Returns how the records a family held in the delivery log
  * are resumed at start (src/app.ts).
  */
-export function registerHandlers(app: Pick<Probot, "on">, runtime: Runtime, capture: Capture): HeldResumers {
+export function registerHandlers(
+  app: Pick<Probot, "on">,
+  runtime: Runtime,
+  capture: Capture,
+  /** The journal's recent outcomes and actions, when the app's start-up pass has read them (src/startup); read here otherwise. */
+  recent?: Promise<Point[]>,
+): HeldResumers {
   const hooks = new EventHooks();
   registerPullRequest(hooks.checking(observationShapes), runtime, capture); // pull_request.*
   registerReview(hooks.checking(observationShapes), runtime, capture); // pull_request_review.*, pull_request_review_thread.*
   registerChecks(hooks.checking(observationShapes), runtime, capture); // check_suite.completed, check_run.*, status
   // What a redelivery (or a held record resumed at start) must not write twice: one read of the journal for both.
   const skipped: SkippedLine[] = [];
-  const journalRecent = recentJournalPoints(runtime.config.journalDir, REDELIVERY_DAYS, ["outcome", "action_taken"], new Date(), (s) => skipped.push(s));
+  const journalRecent = recent ?? recentJournalPoints(runtime.config.journalDir, REDELIVERY_DAYS, ["outcome", "action_taken"], new Date(), (s) => skipped.push(s));
   void journalRecent.then(() => {
     if (skipped.length) runtime.log.warn({ first: skipped[0] }, skippedMessage(skipped.length, "recent outcome/action"));
   }, () => undefined);

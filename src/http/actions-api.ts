@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { actionPoint } from "../actions/action-point.js";
-import type { BuiltPoint } from "../actions/record-from-cli.js";
+import type { BuiltPoint } from "../actions/built-point.js";
 import { parseRecordInput, recordInputSchemas } from "../actions/record-input.js";
 import { replacedNote } from "../actions/replaced-note.js";
 import { wasRecorded } from "../actions/was-recorded.js";

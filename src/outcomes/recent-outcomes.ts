@@ -1,7 +1,6 @@
-import { join } from "node:path";
-import { journalFileName, listJournalFiles, readJournalLines, type SkippedLine } from "../store/journal.js";
-import { parsePointLine } from "../store/journal-line.js";
+import type { SkippedLine } from "../store/journal.js";
 import type { Point } from "../store/point.js";
+import { readPoints } from "../store/read-points.js";
 
 /**
  * The outcome points of the journal files of the last `days` UTC days: what a restarted app
@@ -30,19 +29,12 @@ export async function recentJournalPoints(
   now: Date = new Date(),
   onSkip?: (skipped: SkippedLine) => void,
 ): Promise<Point[]> {
-  const from = journalFileName(new Date(now.getTime() - days * 86_400_000));
-  const prefixes = measurements.map((m) => `{"measurement":${JSON.stringify(m)}`);
   const out: Point[] = [];
-  for (const name of await listJournalFiles(dir)) {
-    if (name < from) continue;
-    for await (const { line, offset } of readJournalLines(join(dir, name))) {
-      if (!prefixes.some((p) => line.startsWith(p))) continue;
-      try {
-        out.push(parsePointLine(line));
-      } catch (err) {
-        onSkip?.({ file: name, offset, reason: (err as Error).message });
-      }
-    }
-  }
+  for await (const point of readPoints(dir, { measurements, writtenFromDay: recentFromDay(days, now), onSkip })) out.push(point);
   return out;
+}
+
+/** The first UTC day (YYYY-MM-DD) of the journal files of the last `days` days. */
+export function recentFromDay(days: number, now: Date): string {
+  return new Date(now.getTime() - days * 86_400_000).toISOString().slice(0, 10);
 }

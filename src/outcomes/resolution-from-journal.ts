@@ -1,7 +1,5 @@
-import { join } from "node:path";
-import { fileLinesContaining, journalFileNames } from "../actions/journal-lines-containing.js";
 import { MAX_HOURS } from "../store/field-types.js";
-import { parsePointLine } from "../store/journal-line.js";
+import { readPoints } from "../store/read-points.js";
 
 const HOUR_MS = 3_600_000;
 
@@ -30,26 +28,21 @@ export async function resolutionFromJournal(
   at: Date,
   maxFutureHours: number,
 ): Promise<number | undefined> {
-  const tag = String(pr);
-  // The pr tag as serializePoint writes it: a cheap filter before parsing each candidate line.
-  const needle = `"pr":${JSON.stringify(tag)}`;
   let created: number | undefined;
-  for (const file of (await journalFileNames(dir)).reverse()) {
-    if (created !== undefined && file.slice(0, 10) < dayOf(created - HOUR_MS - maxFutureHours * HOUR_MS)) break;
-    for await (const line of fileLinesContaining(join(dir, file), needle)) {
-      let point;
-      try {
-        point = parsePointLine(line);
-      } catch {
-        continue; // an unreadable line is no evidence
-      }
-      if (point.tags.pr !== tag || point.tags.repo !== repo || point.time.getTime() > at.getTime()) continue;
-      if (point.measurement !== "outcome" && point.measurement !== "pr_observation") continue;
-      const field = point.measurement === "outcome" ? point.fields.resolution_hours : point.fields.pr_age_hours;
-      const hours = typeof field === "number" && field >= 0 && field <= MAX_HOURS ? field : 0;
-      const estimate = point.time.getTime() - hours * HOUR_MS;
-      if (created === undefined || estimate < created) created = estimate;
-    }
+  const points = readPoints(dir, {
+    repo,
+    pr,
+    until: at,
+    measurements: ["outcome", "pr_observation"],
+    order: "desc",
+    readDay: (day) => created === undefined || day >= dayOf(created - HOUR_MS - maxFutureHours * HOUR_MS),
+  });
+  // An unreadable line is no evidence: readPoints skips it.
+  for await (const point of points) {
+    const field = point.measurement === "outcome" ? point.fields.resolution_hours : point.fields.pr_age_hours;
+    const hours = typeof field === "number" && field >= 0 && field <= MAX_HOURS ? field : 0;
+    const estimate = point.time.getTime() - hours * HOUR_MS;
+    if (created === undefined || estimate < created) created = estimate;
   }
   if (created === undefined || created > at.getTime()) return undefined;
   const hours = (at.getTime() - created) / HOUR_MS;

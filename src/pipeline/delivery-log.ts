@@ -1,6 +1,7 @@
 import { readdir, rm } from "node:fs/promises";
 import type { Logger } from "probot";
-import { Journal, journalFileName, readJournal, type SkippedLine } from "../store/journal.js";
+import { Journal, journalFileName, type SkippedLine } from "../store/journal.js";
+import { readPoints } from "../store/read-points.js";
 import { skippedMessage, tornMessage } from "../store/journal-damage.js";
 import { makePoint, type Point } from "../store/point.js";
 import { prKey, type ObservedMark } from "./observer.js";
@@ -104,7 +105,7 @@ export class DeliveryLog {
     // the records accepted from now on never join it.
     await this.#journal.repairTails();
     const skipped: SkippedLine[] = [];
-    for await (const point of readJournal(this.dir, { since }, (s) => skipped.push(s))) {
+    for await (const point of readPoints(this.dir, { since, onSkip: (s) => skipped.push(s) })) {
       const mark = point.tags.pr ?? point.tags.commit;
       if (point.measurement === DONE && mark !== undefined && typeof point.fields.through === "number") {
         marks.set(mark, Math.max(marks.get(mark) ?? 0, point.fields.through));

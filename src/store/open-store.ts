@@ -45,8 +45,9 @@ export interface TelemetryStore {
   health(): Promise<StoreHealth>;
   /**
    * Ships every point not yet forwarded, within `timeoutMs`. Resolves with what is left
-   * (0 with the journal alone). The CLI calls it before exiting (through shipOrFail), the app on
-   * SIGTERM with SHUTDOWN_GRACE_MS; it logs the backlog it leaves for the next start.
+   * (0 with the journal alone). The app calls it on SIGTERM with SHUTDOWN_GRACE_MS and the CLI's
+   * `sweep` before exiting; `record-action`/`record-outcome` ship through shipPoints instead
+   * (src/store/ship-points.ts), which gives up as soon as InfluxDB does not answer.
    */
   drain(timeoutMs: number): Promise<{ backlog: number }>;
   close(): Promise<void>;

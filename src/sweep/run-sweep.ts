@@ -22,7 +22,7 @@ import { splitRepo } from "../github/repo-name.js";
 import { withRetryAfter } from "../github/with-retry-after.js";
 import { closeOutcome } from "../outcomes/close-outcome.js";
 import type { RepoConfigCache } from "../repo-config/repo-config-cache.js";
-import { observationPoint } from "../signals/observe.js";
+import { observationPoint } from "../pipeline/observation-point.js";
 import type { Point } from "../store/point.js";
 import type { TelemetryStore } from "../store/open-store.js";
 import { batchedConfigReaders } from "./batched-config-readers.js";

@@ -24,6 +24,7 @@ const MEASUREMENTS = ["pr_observation", "outcome"];
 export class SweepMemory {
   readonly index: StoreIndex = new Map();
   #readUntil: Date | undefined;
+  #seeding: Promise<unknown> | undefined;
 
   constructor(
     /** How far back the first read goes: a close is filled if the PR was observed open this recently. */
@@ -34,6 +35,7 @@ export class SweepMemory {
 
   /** Folds in what the store gained since the last refresh; returns the index. */
   async refresh(store: Pick<TelemetryStore, "read">, now: Date): Promise<StoreIndex> {
+    if (this.#seeding) await this.#seeding;
     const since = this.#readUntil
       ? new Date(this.#readUntil.getTime() - LATE_WRITE_MS)
       : new Date(now.getTime() - this.lookbackDays * DAY_MS);
@@ -41,6 +43,21 @@ export class SweepMemory {
     this.#readUntil = now;
     this.#forget(new Date(now.getTime() - this.lookbackDays * DAY_MS));
     return this.index;
+  }
+
+  /**
+   * Starts from an index built elsewhere (the app's start-up pass over the journal) of the
+   * points up to `readUntil`: the first refresh then reads only what came after (less LATE_WRITE_MS).
+   */
+  seed(index: StoreIndex, readUntil: Date): void {
+    for (const [key, repo] of index) if (!this.only || this.only.has(key)) this.index.set(key, repo);
+    this.#readUntil = readUntil;
+    this.#forget(new Date(readUntil.getTime() - this.lookbackDays * DAY_MS));
+  }
+
+  /** Makes the first refresh wait for a seed on its way (the start-up pass); a failed one seeds nothing. */
+  waitFor(seeding: Promise<unknown>): void {
+    this.#seeding = seeding.catch(() => undefined);
   }
 
   /** Folds points the sweep has just written. */

@@ -16,6 +16,8 @@ export interface SweepSchedulerOptions {
   /** Delay before the first sweep (default: 10 to 60 s, random, so instances do not start together). */
   firstDelayMs?: number;
   random?: () => number;
+  /** What the sweep knows from the store, e.g. seeded by the app's start-up pass (default: empty, read at the first sweep). */
+  memory?: SweepMemory;
 }
 
 /** Up to 10% (at most a minute) either way, so several instances do not sweep in step. */
@@ -42,7 +44,7 @@ export function startSweepScheduler(app: Probot, runtime: Runtime, options: Swee
   const intervalMs = minutes * 60_000;
   const lastSweptAt = new Map<string, Date>();
   // Kept across sweeps: each sweep reads only what the store gained since the previous one.
-  const memory = new SweepMemory();
+  const memory = options.memory ?? new SweepMemory();
   const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<SweepSummary | undefined> | undefined;

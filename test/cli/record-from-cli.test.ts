@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { recordFromCli } from "../../src/actions/record-from-cli.js";
+import { recordFromCli } from "../../src/cli/record-from-cli.js";
 import { memoryIo } from "../../src/cli/cli-io.js";
 import type { InfluxStore } from "../../src/store/influx-store.js";
 import { InfluxWriteError } from "../../src/store/influx-write-error.js";

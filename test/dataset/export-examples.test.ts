@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { emptyExportCounts, exportLines, type ExportLinesOptions } from "../../src/dataset/export-lines.js";
-import { readJournalBatches } from "../../src/dataset/read-journal-points.js";
+import { readJournalBatches } from "../../src/store/read-journal-batches.js";
 import type { Point } from "../../src/store/point.js";
 import { act, fromArray, obs, out, writeJournal } from "./fixtures.js";
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { emptyExportCounts, exportLines, type ExportKind } from "../../src/dataset/export-lines.js";
 import { pivotPoint } from "../../src/dataset/pivot-point.js";
-import { readJournalBatches } from "../../src/dataset/read-journal-points.js";
+import { readJournalBatches } from "../../src/store/read-journal-batches.js";
 import { sortedPoints } from "../../src/dataset/sorted-points.js";
 import { pointKey, type Point } from "../../src/store/point.js";
 import { act, fromArray, obs, out, writeJournal } from "./fixtures.js";

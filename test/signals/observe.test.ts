@@ -1,11 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FIELD_TYPES } from "../../src/store/field-types.js";
-import {
-  isMergeableUnknown,
-  observationPoint,
-  observe,
-  prAuthorLogin,
-} from "../../src/signals/observe.js";
+import { observationPoint } from "../../src/pipeline/observation-point.js";
+import { isMergeableUnknown, observe, prAuthorLogin } from "../../src/signals/observe.js";
 import { loadSnapshot } from "./load-snapshot.js";
 
 const now = new Date("2026-02-05T09:00:00.000Z");

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pointLine } from "../../src/dataset/build-examples.js";
+import { storedPointText } from "../../src/store/point-text.js";
 import { rawProjection } from "../../src/dataset/pivot-point.js";
 import { InputError } from "../../src/errors.js";
 import { MAX_HOURS } from "../../src/store/field-types.js";
@@ -74,7 +74,7 @@ describe("the journal's guard (serializePoint): nothing that cannot be stored ge
   it("does not stop readers: a value stored before it was refused (1e308 in InfluxDB) is still exported", () => {
     const stored = outcome({ resolution_hours: 1e308 });
     const line = '{"measurement":"outcome","time":"2026-02-05T09:00:00.000Z","tags":{"repo":"a/b","pr":"1"},"fields":{"result":"escalated","resolution_hours":1e+308}}';
-    expect(pointLine(stored)).toBe(line);
+    expect(storedPointText(stored)).toBe(line);
     expect(rawProjection("outcome", undefined)(stored)).toBe(line);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_REPO_CONFIG } from "../../src/repo-config/repo-config.js";
-import { observationPoint } from "../../src/signals/observe.js";
+import { observationPoint } from "../../src/pipeline/observation-point.js";
 import { makePoint, type Point } from "../../src/store/point.js";
 import { closedPullRequestFromNode, restLogin } from "../../src/sweep/closed-pull-request-from-node.js";
 import { indexStore } from "../../src/sweep/store-index.js";

@@ -1,6 +1,6 @@
 import { actionPoint } from "../../actions/action-point.js";
 import { KNOWN_ACTIONS, parseRecordInput, recordInputSchemas } from "../../actions/record-input.js";
-import { recordFromCli } from "../../actions/record-from-cli.js";
+import { recordFromCli } from "../record-from-cli.js";
 import type { CliCommand } from "../command.js";
 
 /** The --flag spelling of an input field, for error messages. */

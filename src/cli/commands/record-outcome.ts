@@ -1,5 +1,5 @@
 import { parseRecordInput, recordInputSchemas } from "../../actions/record-input.js";
-import { recordFromCli } from "../../actions/record-from-cli.js";
+import { recordFromCli } from "../record-from-cli.js";
 import { outcomePoint } from "../../outcomes/outcome-point.js";
 import { resolutionNote } from "../../outcomes/resolution-note.js";
 import { resolutionFromJournal } from "../../outcomes/resolution-from-journal.js";

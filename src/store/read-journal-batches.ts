@@ -2,10 +2,10 @@ import { closeSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { setImmediate } from "node:timers/promises";
 import { StoreError } from "../errors.js";
-import { parsePointLine } from "../store/journal-line.js";
-import { listJournalFiles, type SkippedLine } from "../store/journal.js";
-import type { FieldValue, Point } from "../store/point.js";
-import type { ReadRange } from "../store/store.js";
+import { parsePointLine } from "./journal-line.js";
+import { listJournalFiles, type SkippedLine } from "./journal.js";
+import type { FieldValue, Point } from "./point.js";
+import type { ReadRange } from "./store.js";
 
 /**
  * A journal point whose fields are parsed only when asked for, carrying its line. An export
@@ -40,6 +40,31 @@ export class JournalLinePoint implements Point {
     this.#fields ??= parsePointLine(this.line).fields;
     return this.#fields;
   }
+
+  /**
+   * The value of a string field without parsing the fields, or undefined when the field is not a
+   * string (or absent). Sound on serializePoint's lines: inside a JSON string a quote is escaped,
+   * so `,"name":"` or `{"name":"` after the fields' start is that field's key; a value with a
+   * backslash (an escape) is left to the full parse.
+   */
+  stringField(name: string): string | undefined {
+    if (this.#fields) return asString(this.#fields[name]);
+    const fieldsAt = this.line.indexOf(FIELDS);
+    const key = `"${name}":"`;
+    for (let at = this.line.indexOf(key, fieldsAt + FIELDS.length - 1); at !== -1; at = this.line.indexOf(key, at + 1)) {
+      const before = this.line.charCodeAt(at - 1);
+      if (before !== 44 && before !== 123) continue; // not after "," or "{": inside a key
+      const start = at + key.length;
+      const end = this.line.indexOf('"', start);
+      const value = this.line.slice(start, end);
+      return value.includes("\\") ? asString(this.fields[name]) : value;
+    }
+    return undefined; // absent, or not a string
+  }
+}
+
+function asString(value: FieldValue | undefined): string | undefined {
+  return typeof value === "string" ? value : undefined;
 }
 
 let lastFile = "";
@@ -79,7 +104,7 @@ export function parseJournalHead(line: string, file = "", offset = 0, length = 0
       measurement = m.includes("\\") ? (JSON.parse(m) as unknown) : m.slice(1, -1);
     }
     const tags = parseStringObject(line.slice(g + TAGS.length, f + 1));
-    const timeMs = Date.parse(line.slice(t + TIME.length, g));
+    const timeMs = isoTimeMs(line, t + TIME.length, g);
     if (typeof measurement !== "string" || typeof tags !== "object" || tags === null || Number.isNaN(timeMs)) {
       return undefined;
     }
@@ -143,9 +168,44 @@ function stringsOnly(value: unknown): unknown {
   return value;
 }
 
+/**
+ * The ms of the ISO time at text[start..end), as Date.parse gives it. serializePoint writes
+ * toISOString()'s `YYYY-MM-DDTHH:MM:SS.mmmZ`: that shape is read digit by digit (Date.parse was
+ * a fifth of the start-up pass over a million observations); any other text goes to Date.parse.
+ */
+export function isoTimeMs(text: string, start: number, end: number): number {
+  if (end - start !== 24 || text.charCodeAt(start + 4) !== 45 || text.charCodeAt(start + 10) !== 84 || text.charCodeAt(start + 23) !== 90) {
+    return Date.parse(text.slice(start, end));
+  }
+  const n = (from: number, digits: number): number => {
+    let v = 0;
+    for (let i = from; i < from + digits; i++) {
+      const c = text.charCodeAt(start + i) - 48;
+      if (c < 0 || c > 9) return NaN;
+      v = v * 10 + c;
+    }
+    return v;
+  };
+  const year = n(0, 4);
+  const month = n(5, 2);
+  const day = n(8, 2);
+  const hour = n(11, 2);
+  const minute = n(14, 2);
+  const second = n(17, 2);
+  const ms = n(20, 3);
+  const separators = text.charCodeAt(start + 7) === 45 && text.charCodeAt(start + 13) === 58 && text.charCodeAt(start + 16) === 58 && text.charCodeAt(start + 19) === 46;
+  if (!separators || !(month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59 && second <= 59)) return Date.parse(text.slice(start, end));
+  const time = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  // Date.UTC maps years 0-99 to 1900-1999 and rolls a day past the month's end over: leave those to Date.parse.
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const monthDays = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  if (year < 100 || day > monthDays) return Date.parse(text.slice(start, end));
+  return time;
+}
+
 /** The time of a point in ms, without making a Date for a journal point. */
 export function timeMsOf(point: Point): number {
-  return point instanceof JournalLinePoint ? point.timeMs : point.time.getTime();
+  return point instanceof JournalLinePoint || "timeMs" in point ? (point as { timeMs: number }).timeMs : point.time.getTime();
 }
 
 /** inRange, for a point whose time is already known in ms. */
@@ -231,28 +291,6 @@ export async function* readJournalBatches(
       closeSync(fd);
     }
   }
-}
-
-/** readJournalBatches, one point at a time. */
-export async function* readJournalPoints(
-  dir: string,
-  range?: ReadRange,
-  onSkip?: (skipped: SkippedLine) => void,
-): AsyncGenerator<Point> {
-  for await (const batch of readJournalBatches(dir, range, onSkip)) yield* batch;
-}
-
-/** Groups the points of any source into batches (what the export reads). */
-export async function* inBatches(points: AsyncIterable<Point>, size = 1000): AsyncGenerator<Point[]> {
-  let batch: Point[] = [];
-  for await (const point of points) {
-    batch.push(point);
-    if (batch.length >= size) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length) yield batch;
 }
 
 /**

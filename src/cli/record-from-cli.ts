@@ -1,11 +1,12 @@
-import type { CliIo } from "../cli/cli-io.js";
-import { cliLog } from "../cli/cli-log.js";
+import type { BuiltPoint } from "../actions/built-point.js";
+import { replacedNote } from "../actions/replaced-note.js";
+import { wasRecorded } from "../actions/was-recorded.js";
+import type { CliIo } from "./cli-io.js";
+import { cliLog } from "./cli-log.js";
 import { loadConfig, type Config } from "../config.js";
 import { openStore, type TelemetryStore } from "../store/open-store.js";
 import type { Point } from "../store/point.js";
-import { shipPoints } from "../store/ship-or-fail.js";
-import { replacedNote } from "./replaced-note.js";
-import { wasRecorded } from "./was-recorded.js";
+import { shipPoints } from "../store/ship-points.js";
 
 /**
  * The exit code of record-action and record-outcome when the point is in the journal but not yet
@@ -15,11 +16,6 @@ import { wasRecorded } from "./was-recorded.js";
  */
 export const EXIT_NOT_IN_INFLUX = 3;
 
-/** A point to record, and what the user should know about it (e.g. a field left out, and why). */
-export interface BuiltPoint {
-  point: Point;
-  notes: string[];
-}
 
 /**
  * Validates the command's input with the configuration (e.g. MAX_FUTURE_HOURS) before anything

@@ -1,6 +1,5 @@
 import { open } from "node:fs/promises";
-import { join } from "node:path";
-import { listJournalFiles } from "../store/journal.js";
+import { listJournalFiles } from "./journal.js";
 
 /** Bytes read at a time; a line longer than this grows the buffer. */
 const READ_BYTES = 1 << 20;
@@ -10,12 +9,12 @@ const READ_BYTES = 1 << 20;
  * last line without its newline (a write in progress, or torn) is not yielded; a file that
  * cannot be opened (pruned meanwhile) yields nothing.
  *
- * Hand-written rather than readJournalLines + includes(): the API and the CLI look up one pull
+ * With the byte offset of each line. Hand-written rather than readJournalLines + includes(): the API and the CLI look up one pull
  * request or one identity before each write, and searching the raw bytes (Buffer.indexOf) passes
  * over the lines that do not match without decoding each into a string. The buffer is reused,
  * the unfinished last line moved to its front, so a file costs one read at memory speed.
  */
-export async function* fileLinesContaining(path: string, needle: string): AsyncGenerator<string> {
+export async function* fileLinesContaining(path: string, needle: string): AsyncGenerator<{ line: string; offset: number }> {
   const pattern = Buffer.from(needle, "utf8");
   let handle;
   try {
@@ -26,6 +25,7 @@ export async function* fileLinesContaining(path: string, needle: string): AsyncG
   try {
     let buf = Buffer.allocUnsafe(READ_BYTES * 2);
     let have = 0; // bytes of an unfinished line kept at the front
+    let base = 0; // file offset of buf[0]
     for (;;) {
       if (buf.length - have < READ_BYTES) {
         const bigger = Buffer.allocUnsafe(buf.length * 2);
@@ -40,29 +40,15 @@ export async function* fileLinesContaining(path: string, needle: string): AsyncG
       for (let hit = lines.indexOf(pattern); hit !== -1; ) {
         const start = lines.lastIndexOf(10, hit) + 1;
         const stop = lines.indexOf(10, hit);
-        yield lines.toString("utf8", start, stop);
+        yield { line: lines.toString("utf8", start, stop), offset: base + start };
         hit = lines.indexOf(pattern, stop + 1);
       }
       buf.copy(buf, 0, complete, end);
       have = end - complete;
+      base += complete;
     }
   } finally {
     await handle.close();
-  }
-}
-
-/**
- * fileLinesContaining over the journal files in `dir`, in name (time) order. Files named for a UTC day before `fromDay` (YYYY-MM-DD) are not read. A
- * folder that cannot be listed yields nothing (the write that follows says what is wrong).
- */
-export async function* journalLinesContaining(
-  dir: string,
-  needle: string,
-  options: { fromDay?: string | undefined } = {},
-): AsyncGenerator<{ file: string; line: string }> {
-  for (const file of await journalFileNames(dir)) {
-    if (options.fromDay && file.slice(0, 10) < options.fromDay) continue;
-    for await (const line of fileLinesContaining(join(dir, file), needle)) yield { file, line };
   }
 }
 

@@ -2,10 +2,16 @@ import { appendFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { JournalLineFetcher, JournalLinePoint, parseStringObject, readJournalPoints } from "../../src/dataset/read-journal-points.js";
-import { readJournal } from "../../src/store/journal.js";
-import { makePoint } from "../../src/store/point.js";
-import { collect, writeJournal } from "./fixtures.js";
+import { JournalLineFetcher, JournalLinePoint, parseStringObject, readJournalBatches } from "../../src/store/read-journal-batches.js";
+import { readJournal, type SkippedLine } from "../../src/store/journal.js";
+import { makePoint, type Point } from "../../src/store/point.js";
+import { readPoints } from "../../src/store/read-points.js";
+import { collect, writeJournal } from "../dataset/fixtures.js";
+
+/** readJournalBatches, one point at a time. */
+async function* readJournalPoints(dir: string, range?: undefined, onSkip?: (s: SkippedLine) => void): AsyncGenerator<Point> {
+  for await (const batch of readJournalBatches(dir, range, onSkip)) yield* batch;
+}
 
 let dir: string;
 beforeEach(async () => {
@@ -17,8 +23,8 @@ afterEach(async () => {
 
 const hostile = 'a "quoted", comma=equals space\nnewline 🚀 tab\t back\\slash\\';
 
-describe("readJournalPoints", () => {
-  it("reads exactly what readJournal reads, hostile strings included, and skips what it skips", async () => {
+describe("readJournalBatches", () => {
+  it("reads exactly what readJournal and readPoints read, hostile strings included, and skips what they skip", async () => {
     const points = [
       makePoint("pr_observation", new Date("2026-02-05T09:00:00.000Z"), { repo: "o/r", pr: "1", author: hostile }, { merge_state: "CLEAN", mergeable: true, checks_total: 8 }),
       makePoint("action_taken", new Date("2026-02-05T09:00:01.000Z"), { repo: "o/r", pr: "1" }, { action: "wait", reason: hostile }),
@@ -36,6 +42,10 @@ describe("readJournalPoints", () => {
     expect(a.map(plain)).toEqual(points.map(plain));
     expect(skippedA).toEqual(skippedB);
     expect(skippedA).toHaveLength(2);
+    const skippedC: string[] = [];
+    const c = await collect(readPoints(dir, { onSkip: (s) => skippedC.push(s.reason) }));
+    expect(c.map(plain)).toEqual(b.map(plain));
+    expect(skippedC).toEqual(skippedB);
     expect(a[0]).toBeInstanceOf(JournalLinePoint);
   });
 

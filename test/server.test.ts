@@ -9,6 +9,7 @@ import { createApp, type AppHandle } from "../src/app.js";
 import type { SnapshotFunctions } from "../src/pipeline/observer.js";
 import { makePoint } from "../src/store/point.js";
 import { silentLog } from "./helpers/silent-log.js";
+import { freePort } from "./helpers/app-process.js";
 import { TestOctokit } from "./helpers/test-probot.js";
 import { webhookExample } from "./helpers/webhook-examples.js";
 
@@ -29,7 +30,7 @@ beforeEach(async () => {
   handle = createApp({ env: { DATA_DIR: dataDir, DEBOUNCE_MS: "10" }, snapshots });
   server = new Server({
     host: "127.0.0.1",
-    port: 0,
+    port: await freePort(), // Probot's Server takes 0 for "unset" and listens on 3000, which another test file may hold
     log: silentLog(),
     Probot: Probot.defaults({ githubToken: "t", secret: SECRET, Octokit: TestOctokit, log: silentLog() }),
   });

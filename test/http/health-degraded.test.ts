@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createApp, type AppHandle } from "../../src/app.js";
 import { healthStatus } from "../../src/http/health.js";
 import type { SnapshotFunctions } from "../../src/pipeline/observer.js";
+import { freePort } from "../helpers/app-process.js";
 import { silentLog } from "../helpers/silent-log.js";
 import { TestOctokit } from "../helpers/test-probot.js";
 import { webhookExample } from "../helpers/webhook-examples.js";
@@ -36,7 +37,7 @@ beforeEach(async () => {
   handle = createApp({ env: { DATA_DIR: dataDir, DEBOUNCE_MS: "1", SHUTDOWN_GRACE_MS: "0" }, snapshots: blocked });
   server = new Server({
     host: "127.0.0.1",
-    port: 0,
+    port: await freePort(), // Probot's Server takes 0 for "unset" and listens on 3000, which another test file may hold
     log: silentLog(),
     Probot: Probot.defaults({ githubToken: "t", secret: SECRET, Octokit: TestOctokit, log: silentLog() }),
   });

@@ -72,9 +72,34 @@ function refuseTooLarge(req: IncomingMessage, res: ServerResponse, options: Webh
     { delivery: req.headers["x-github-delivery"], event: req.headers["x-github-event"], maxBytes: options.maxBytes },
     `webhook refused: its body (${size}) is larger than GitHub's 25 MB cap for webhook payloads`,
   );
-  // `connection: close`: Node discards what is left of the body and closes the socket once the
-  // answer is sent, instead of reading the rest to keep the connection alive.
+  // `connection: close`: the socket is closed once the answer is sent, instead of the rest of the
+  // body being read to keep the connection alive.
+  lingerOnClose(req);
   return answer(res, 413, { error: `Payload too large: GitHub caps webhook payloads at ${options.maxBytes} bytes` }, { connection: "close" });
+}
+
+/** How long a refused sender may go on sending (discarded) after its answer, at most. */
+const LINGER_MS = 2_000;
+
+/**
+ * A lingering close, as web servers do after an early answer: the sender is still writing its
+ * body, and a socket closed with unread bytes in its receive buffer is reset by the kernel, which
+ * can discard the 413 before the sender reads it (seen as EPIPE/ECONNRESET with no answer). So
+ * after the answer the rest of the body is read and dropped, the sending side is closed, and the
+ * socket is destroyed when the sender closes, or after LINGER_MS at the latest.
+ * Hand-written: Node's http server closes an answered `connection: close` socket at once
+ * (`socket.destroySoon()` after the response finishes) and has no lingering option; this
+ * replaces that one call on this one socket.
+ */
+function lingerOnClose(req: IncomingMessage): void {
+  const socket = req.socket as IncomingMessage["socket"] & { destroySoon?: () => void };
+  req.resume();
+  socket.destroySoon = () => {
+    socket.end();
+    socket.resume();
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS).unref();
+    socket.once("close", () => clearTimeout(timer));
+  };
 }
 
 function answer(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): true {

@@ -128,7 +128,10 @@ export const webhookAcks: BenchScenario = {
     try {
       bare = await startApp({ githubHost: gh.host, entry: "bare" });
       // Backoffs short and the drain bounded, so the app's background snapshots stay realistic but finite.
-      app = await startApp({ githubHost: gh.host, env: { SHUTDOWN_GRACE_MS: "3000", SWEEP_INTERVAL_MINUTES: "0", ...(process.env["BENCH_APP_ENV"] ? JSON.parse(process.env["BENCH_APP_ENV"]) : {}) } });
+      // BENCH_CPU_PROF=<dir>: the app writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
+      const profDir = process.env["BENCH_CPU_PROF"];
+      const entry = profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`, "--import", "tsx", join(ROOT, "src/main.ts")] : undefined;
+      app = await startApp({ githubHost: gh.host, ...(entry ? { entry } : {}), env: { SHUTDOWN_GRACE_MS: "3000", SWEEP_INTERVAL_MINUTES: "0", ...(process.env["BENCH_APP_ENV"] ? JSON.parse(process.env["BENCH_APP_ENV"]) : {}) } });
       const senders = { bare: new WebhookSender({ appUrl: bare.url, secret: creds.secret }), app: new WebhookSender({ appUrl: app.url, secret: creds.secret }) };
       const pids = { bare: bare.child.pid, app: app.child.pid };
       // Warm-up: JIT, keep-alive sockets, the app's installation token and config cache.

@@ -3,7 +3,7 @@ import type { SkippedLine } from "../store/journal.js";
 import { skippedMessage } from "../store/journal-damage.js";
 import { JournalTail } from "../store/journal-tail.js";
 import type { TelemetryStore } from "../store/open-store.js";
-import { pointKey, type Point } from "../store/point.js";
+import type { Point } from "../store/point.js";
 
 /** The attempt counters every observation carries. */
 export interface Attempts {
@@ -71,7 +71,10 @@ const ACTIONS: ReadonlySet<string> = new Set(["action_taken"]);
  * InfluxDB agree. A failed re-read is logged and the counters answer from what they have.
  */
 export class AttemptCounters implements AttemptSource {
+  /** Counted actions (conflict and review-fix kinds only) by PR, then by identity (see identityInPr). */
   #byPr = new Map<string, Map<string, RecordedAction>>();
+  /** Closed PRs' attempts folded into counts (see settle). */
+  #settled = new Map<string, Settled>();
   readonly #tail: JournalTail;
   #ready: Promise<unknown> | undefined;
   #journalReadAt = Number.NEGATIVE_INFINITY;
@@ -140,13 +143,41 @@ export class AttemptCounters implements AttemptSource {
   async get(repo: string, pr: number): Promise<Attempts> {
     if (this.#ready) await this.#ready;
     await this.#refresh(repo);
-    const recorded = this.#byPr.get(`${repo}#${pr}`);
-    if (!recorded) return { conflictAttempts: 0, reviewFixAttempts: 0 };
-    const all = [...recorded.values()];
+    const key = `${repo}#${pr}`;
+    const settled = this.#settled.get(key);
+    const recorded = this.#byPr.get(key);
+    const all = recorded ? [...recorded.values()] : [];
     return {
-      conflictAttempts: countAttempts(all.filter((r) => CONFLICT_ACTIONS.has(r.action))),
-      reviewFixAttempts: countAttempts(all.filter((r) => REVIEW_FIX_ACTIONS.has(r.action))),
+      conflictAttempts: (settled?.conflict ?? 0) + countAttempts(all.filter((r) => CONFLICT_ACTIONS.has(r.action))),
+      reviewFixAttempts: (settled?.reviewFix ?? 0) + countAttempts(all.filter((r) => REVIEW_FIX_ACTIONS.has(r.action))),
     };
+  }
+
+  /**
+   * Folds a closed PR's recorded attempts into two counts, so that the history of closed PRs
+   * (most of a journal) is held as one small entry per PR with attempts, not one record per
+   * action. Called by the start-up pass for each outcome it reads. Only when every record is
+   * older than the outcome by more than SAME_ATTEMPT_WINDOW_MS: a record of the same attempt
+   * from another source can then only be one of the folded ones, never a later one. Records
+   * read again later (InfluxDB's re-reads, a tail) up to the newest folded time are the folded
+   * ones and are not counted again; an action recorded after the fold with an older time than
+   * that is not counted either (the one case this loses: a late `record-action --time` into a
+   * closed PR's past).
+   */
+  settle(repo: string, pr: string | number, outcomeMs: number): void {
+    const key = `${repo}#${pr}`;
+    const recorded = this.#byPr.get(key);
+    if (!recorded) return;
+    const all = [...recorded.values()];
+    const newest = Math.max(...all.map((r) => r.time));
+    if (newest >= outcomeMs - SAME_ATTEMPT_WINDOW_MS) return;
+    const before = this.#settled.get(key);
+    this.#settled.set(key, {
+      through: Math.max(newest, before?.through ?? Number.NEGATIVE_INFINITY),
+      conflict: (before?.conflict ?? 0) + countAttempts(all.filter((r) => CONFLICT_ACTIONS.has(r.action))),
+      reviewFix: (before?.reviewFix ?? 0) + countAttempts(all.filter((r) => REVIEW_FIX_ACTIONS.has(r.action))),
+    });
+    this.#byPr.delete(key);
   }
 
   async #refresh(repo: string): Promise<void> {
@@ -208,6 +239,13 @@ export class AttemptCounters implements AttemptSource {
     this.log.warn({ first }, skippedMessage(skipped.length, "action_taken journal") + "; attempt counters leave them out");
   }
 
+  /** What the counters hold: action records, and closed PRs folded into counts (see settle). */
+  held(): { records: number; settledPrs: number } {
+    let records = 0;
+    for (const recorded of this.#byPr.values()) records += recorded.size;
+    return { records, settledPrs: this.#settled.size };
+  }
+
   /** Marks the journal as read now (the start-up index read it through this tail). */
   journalReadNow(): void {
     this.#journalReadAt = this.#clock();
@@ -218,10 +256,48 @@ export class AttemptCounters implements AttemptSource {
     const action = point.fields.action;
     if (!repo || !pr || typeof action !== "string") return;
     const key = `${repo}#${pr}`;
+    const time = point.time.getTime();
+    const settled = this.#settled.get(key);
+    if (settled && time <= settled.through) return; // folded already (see settle)
+    const identity = identityInPr(point.tags, time);
     let recorded = this.#byPr.get(key);
+    // Only the kinds counted are held; another action under a held identity replaces (removes) it.
+    if (!CONFLICT_ACTIONS.has(action) && !REVIEW_FIX_ACTIONS.has(action)) {
+      if (recorded?.delete(identity) && recorded.size === 0) this.#byPr.delete(key);
+      return;
+    }
     if (!recorded) this.#byPr.set(key, (recorded = new Map()));
-    recorded.set(pointKey(point), { action, source: String(point.fields.source ?? ""), time: point.time.getTime() });
+    recorded.set(identity, { action, source: internedSource(String(point.fields.source ?? "")), time });
   }
+}
+
+/** A closed PR's attempts folded into counts: those of the records up to `through` (epoch ms). */
+interface Settled {
+  through: number;
+  conflict: number;
+  reviewFix: number;
+}
+
+/**
+ * An action's point identity within its PR's map: its time, and its tags other than repo and pr
+ * (the same identity as pointKey, whose measurement, repo and pr the map already fixes), kept
+ * short because a journal holds hundreds of thousands of actions.
+ */
+function identityInPr(tags: Record<string, string>, time: number): string {
+  let key = String(time);
+  for (const name of Object.keys(tags).sort()) if (name !== "repo" && name !== "pr") key += `\u0000${name}=${tags[name]}`;
+  return key;
+}
+
+// A few sources (cli, api, inferred, backfill, ...) across every record: one string each.
+const sources = new Map<string, string>();
+function internedSource(source: string): string {
+  let kept = sources.get(source);
+  if (kept === undefined) {
+    kept = source;
+    if (sources.size < 1_000) sources.set(source, source);
+  }
+  return kept;
 }
 
 /** Counts attempts of one kind, merging records of one attempt from different sources (see SAME_ATTEMPT_WINDOW_MS). */

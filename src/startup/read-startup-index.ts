@@ -10,7 +10,7 @@ import { StoreIndexBuilder } from "../sweep/store-index.js";
 import type { SweepMemory } from "../sweep/sweep-memory.js";
 
 const DAY_MS = 86_400_000;
-const ACTIONS: ReadonlySet<string> = new Set(["action_taken"]);
+const ACTIONS: ReadonlySet<string> = new Set(["action_taken", "outcome"]);
 const RECENT: ReadonlySet<string> = new Set(["action_taken", "outcome"]);
 const SWEPT: ReadonlySet<string> = new Set(["action_taken", "outcome", "pr_observation"]);
 
@@ -42,8 +42,9 @@ export interface StartupIndex {
 /**
  * Reads the journal once at start and builds what the app needs from it:
  * - the attempt counters: every `action_taken` point of the whole journal, kept as one small
- *   record per action by PR (src/actions/attempt-counters.ts), never the points; older files give
- *   only their action lines (observations are passed over undecoded);
+ *   record per counted action by PR (src/actions/attempt-counters.ts), never the points, and
+ *   folded into two counts per PR once the PR's outcome is read; older files give only their
+ *   action and outcome lines (observations are passed over undecoded);
  * - the recent outcomes and actions a redelivered webhook must not write again (`recentDays`);
  * - the sweep's index of the last `sweep.lookbackDays` days (newest state per PR), when the
  *   journal is the store the sweep reads; with InfluxDB the sweep reads InfluxDB as before (it
@@ -69,10 +70,30 @@ export async function readStartupIndex(options: StartupIndexOptions): Promise<St
   };
   const skipped: SkippedLine[] = [];
 
+  // Closed PRs' attempts are folded into counts (AttemptCounters.settle) after each day file, so
+  // the counters hold one small entry per closed PR with attempts, not one record per action:
+  // an outcome's actions may come after it in its file (a backfill, a late record-action).
+  // Only when the journal is the store read: with InfluxDB, records of other instances come
+  // from there and are all kept, as before.
+  const outcomes = new Map<string, { repo: string; pr: string; ms: number }>();
+  let fileDay: string | undefined;
+  const settle = () => {
+    for (const o of outcomes.values()) options.counters.settle(o.repo, o.pr, o.ms);
+    outcomes.clear();
+  };
   await options.tail.read({
     measurements: (day) => (day >= sweepFrom ? SWEPT : day >= recentFrom ? RECENT : ACTIONS),
     onPoint: (point, day) => {
+      if (day !== fileDay) {
+        settle();
+        fileDay = day;
+      }
       if (point.measurement === "action_taken") options.counters.record([point]);
+      else if (point.measurement === "outcome" && journalIsRead && point.tags.repo && point.tags.pr) {
+        const key = `${point.tags.repo}#${point.tags.pr}`;
+        const ms = point.time.getTime();
+        if ((outcomes.get(key)?.ms ?? Number.NEGATIVE_INFINITY) < ms) outcomes.set(key, { repo: point.tags.repo, pr: point.tags.pr, ms });
+      }
       if (day >= recentFrom && (point.measurement === "outcome" || point.measurement === "action_taken")) keep(recent[point.measurement], point);
       if (day >= sweepFrom && point.measurement !== "action_taken" && point.time.getTime() >= sweepSince) builder.add(point);
     },
@@ -80,6 +101,7 @@ export async function readStartupIndex(options: StartupIndexOptions): Promise<St
     // The sweep needs every observation's trigger, and the rest of the fields of each PR's newest only.
     observationHeads: { probe: "trigger" },
   });
+  settle();
   options.counters.journalReadNow();
   if (skipped.length) {
     const { file, offset } = skipped[0]!;

@@ -116,3 +116,48 @@ describe("readStartupIndex", () => {
     expect([recent[0]!.tags.pr, recent.at(-1)!.tags.pr]).toEqual(["10006", "20005"]);
   });
 });
+
+describe("readStartupIndex: the counters' memory does not grow with closed PRs", () => {
+  it("folds each closed PR's attempts into counts, whatever the order of its lines, and counts on after a reopen", async () => {
+    const prs = 300;
+    for (let d = 12; d >= 2; d--) {
+      const points: Point[] = [];
+      for (let pr = 1; pr <= prs; pr++) {
+        if (pr % 11 !== d % 11) continue; // each PR's life is on one day
+        const t = (h: number) => daysAgo(d, h * 3_600_000);
+        points.push(action(pr, "request_review_fix", t(1)), action(pr, "wait", t(1.5)), action(pr, "request_conflict_fix", t(2), "inferred"));
+        // Even PRs: the outcome line comes before the actions of its past (as a backfill or a late record-action writes).
+        const out = outcome(pr, t(6));
+        if (pr % 2 === 0) points.splice(points.length - 3, 0, out);
+        else points.push(out);
+        points.push(action(pr, "request_review_fix", t(1.1))); // a second attempt, written after the outcome
+      }
+      await writeOn(daysAgo(d), points);
+    }
+    const counters = new AttemptCounters(store, silentLog(), { tail: new JournalTail(join(dataDir, "journal")) });
+    await readStartupIndex({ store, tail: new JournalTail(join(dataDir, "journal")), counters, recentDays: 3, maxFutureHours: 24, log: silentLog(), now });
+    // Every PR is closed: nothing is held per action.
+    expect(counters.held()).toEqual({ records: 0, settledPrs: prs });
+    for (const pr of [1, 2, 150, 300]) expect(await counters.get("o/r", pr)).toEqual({ conflictAttempts: 1, reviewFixAttempts: 2 });
+    // The same actions read again (InfluxDB's re-reads, another tail) are not counted twice.
+    const d = 12 - ((12 - 1) % 11); // the day PR 1 lived on
+    counters.record([action(1, "request_review_fix", daysAgo(d, 3_600_000))]);
+    expect(await counters.get("o/r", 1)).toEqual({ conflictAttempts: 1, reviewFixAttempts: 2 });
+    // Reopened: a new attempt counts on top of the folded ones.
+    counters.record([action(1, "request_conflict_fix", now)]);
+    expect(await counters.get("o/r", 1)).toEqual({ conflictAttempts: 2, reviewFixAttempts: 2 });
+  });
+
+  it("keeps the records of a PR whose last attempt is within SAME_ATTEMPT_WINDOW_MS of its outcome, and of open PRs", async () => {
+    await writeOn(daysAgo(4), [
+      action(1, "request_conflict_fix", daysAgo(4)),
+      outcome(1, daysAgo(4, 60_000)), // a minute later: its twin from another source may still come
+      action(2, "request_conflict_fix", daysAgo(4)),
+    ]);
+    const counters = new AttemptCounters(store, silentLog(), { tail: new JournalTail(join(dataDir, "journal")) });
+    await readStartupIndex({ store, tail: new JournalTail(join(dataDir, "journal")), counters, recentDays: 3, maxFutureHours: 24, log: silentLog(), now });
+    expect(counters.held()).toEqual({ records: 2, settledPrs: 0 });
+    counters.record([action(1, "request_conflict_fix", daysAgo(4, 2 * 60_000), "inferred")]); // the twin: one attempt
+    expect(await counters.get("o/r", 1)).toEqual({ conflictAttempts: 1, reviewFixAttempts: 0 });
+  });
+});

@@ -11,14 +11,14 @@ import { readStartupIndex } from "../src/startup/read-startup-index.js";
 import { SweepMemory } from "../src/sweep/sweep-memory.js";
 import { writeJournal } from "./scenarios/startup.js";
 
-// `node --expose-gc --import tsx bench/startup-pass.ts <points> [DATA_DIR]`: the app's start-up pass alone
+// `node --expose-gc --import tsx bench/startup-pass.ts <points> [DATA_DIR] [days]`: the app's start-up pass alone
 // (readStartupIndex) over a generated journal: its time, peak RSS and the heap it keeps.
 const total = Number(process.argv[2] ?? 1_000_000);
 const given = process.argv[3];
 const dataDir = given ?? (await mkdtemp(join(tmpdir(), "startup-pass-")));
 const now = Date.now();
 // A given DATA_DIR without a journal gets one generated, and kept (to compare builds on one journal).
-if (!existsSync(join(dataDir, "journal"))) await writeJournal(join(dataDir, "journal"), total, now);
+if (!existsSync(join(dataDir, "journal"))) await writeJournal(join(dataDir, "journal"), total, now, Number(process.argv[4] ?? 7));
 const gc = (globalThis as { gc?: () => void }).gc;
 gc?.();
 const heapBefore = process.memoryUsage().heapUsed;

@@ -14,18 +14,18 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DAY_MS = 86_400_000;
 
 /**
- * A journal of `total` points spread over the last 7 days (one file per UTC day, as the app
+ * A journal of `total` points spread over the last `days` days (7 by default; one file per UTC day, as the app
  * writes them): per PR ~40 observations (~800 bytes each), ~4 actions and, for 3 PRs in 4, an
  * outcome, as in the export scenario. Each line is the store's own text of the point (pointText);
  * a PR's observations differ only in their time, so a PR's line is made once and its time put in
  * (byte-identical to serializing each point, and fast enough for 10M points).
  */
-export async function writeJournal(dir: string, total: number, now: number): Promise<number> {
+export async function writeJournal(dir: string, total: number, now: number, days = 7): Promise<number> {
   await mkdir(dir, { recursive: true });
-  const start = now - 7 * DAY_MS + 60_000;
+  const start = now - days * DAY_MS + 60_000;
   const perPr = 46;
   const prs = Math.ceil(total / perPr);
-  const spacing = (7 * DAY_MS - 120_000) / total; // ms between points, in write order
+  const spacing = (days * DAY_MS - 120_000) / total; // ms between points, in write order
   let written = 0;
   let file: { day: string; stream: ReturnType<typeof createWriteStream> } | undefined;
   let buffer = "";

@@ -179,6 +179,10 @@ export const webhookAcks: BenchScenario = {
             ]
           : []),
       ];
+    } catch (err) {
+      // Which side failed, and what it said last (a crash, a refusal).
+      const said = (side: AppProcess | undefined) => side?.output.slice(-5).join(" / ") ?? "";
+      throw new Error(`${(err as Error).message}; app exit ${app?.child.exitCode ?? "-"}: ${said(app)}; bare exit ${bare?.child.exitCode ?? "-"}: ${said(bare)}`);
     } finally {
       await app?.stop();
       await bare?.stop();

@@ -60,8 +60,22 @@ export class WebhookSender {
     return this.sendPrepared(await this.prepare(delivery, options));
   }
 
-  /** Sends a prepared delivery; `ms` covers only the HTTP exchange. */
-  async sendPrepared({ delivery, body, signature }: PreparedDelivery): Promise<DeliveryResult> {
+  /**
+   * Sends a prepared delivery; `ms` covers only the HTTP exchange. A request on a kept-alive
+   * socket that the server closed as idle at that moment fails with no answer ("socket hang up",
+   * ECONNRESET); it is sent again once on a new socket, as Node's docs advise (request.reusedSocket).
+   * The app cannot have taken it: it never answered.
+   */
+  async sendPrepared(prepared: PreparedDelivery): Promise<DeliveryResult> {
+    try {
+      return await this.#sendOnce(prepared);
+    } catch (err) {
+      if (!(err as { reusedSocket?: boolean }).reusedSocket) throw err;
+      return this.#sendOnce(prepared);
+    }
+  }
+
+  async #sendOnce({ delivery, body, signature }: PreparedDelivery): Promise<DeliveryResult> {
     const started = performance.now();
     const result = await new Promise<DeliveryResult>((resolve, reject) => {
       const req = request(
@@ -96,7 +110,10 @@ export class WebhookSender {
           res.on("error", reject);
         },
       );
-      req.on("error", reject);
+      req.on("error", (err: NodeJS.ErrnoException) => {
+        const answerless = err.code === "ECONNRESET" || err.message === "socket hang up";
+        reject(answerless && req.reusedSocket ? Object.assign(err, { reusedSocket: true }) : err);
+      });
       req.end(body);
     });
     this.results.push(result);

@@ -33,6 +33,8 @@ export interface AppOptions {
   env?: NodeJS.ProcessEnv;
   /** The GitHub snapshot functions (tests may pass fakes); GitHub's GraphQL by default. */
   snapshots?: SnapshotFunctions<any> | undefined;
+  /** The connection to REDIS_URL when the caller opened it (src/main.ts, which paces GitHub through it too); opened here otherwise. */
+  redis?: SharedRedis | undefined;
 }
 
 /** The app function for Probot, and the shutdown that drains its pending work. */
@@ -104,7 +106,7 @@ export function createApp(options: AppOptions = {}): AppHandle {
     const clients = new InstallationClients((id) => app.auth(id));
     // Several replicas (REDIS_URL, docs/scaling.md): Probot paces GitHub through Redis itself; the delivery dedup and the sweep lock are ours.
     const { redisUrl, replicaId } = config.replicas;
-    redis = redisUrl ? openRedis(redisUrl, log) : undefined;
+    redis = options.redis ?? (redisUrl ? openRedis(redisUrl, log) : undefined);
     const shared = redis ? new SharedDeliveries(redis, log, replicaId) : undefined;
     const capture: Capture = { observer, deliveries, tasks: new TaskSet(log), commitPrs: new CommitPullRequests(), clients, waiting: new WaitingDeliveries({ log, stuckAfterMs: config.stuckObservationMs }), shared };
     state = { runtime, capture };
@@ -147,7 +149,7 @@ export function createApp(options: AppOptions = {}): AppHandle {
         await capture.deliveries.close();
         const { backlog } = await runtime.store.drain(left());
         await runtime.store.close();
-        await redis?.close();
+        if (redis !== options.redis) await redis?.close();
         const message = "pr-telemetry stopped";
         if (tasksLeft || prsLeft || backlog) {
           runtime.log.warn({ pendingTasks: tasksLeft, pendingObservations: prsLeft, backlog }, `${message} with work left: it is recovered at the next start`);

@@ -17,7 +17,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   // Entry points: wire everything, nothing imports them (index.ts and main.ts import app.ts).
   app: ["*"],
   index: ["app"],
-  main: ["app", "data-dir-lock", "http", "with-dot-env"],
+  main: ["app", "data-dir-lock", "http", "replicas", "with-dot-env"],
   cli: ["actions", "dataset", "github", "outcomes", "repo-config", "store", "sweep", "with-dot-env"],
   // Leaves.
   errors: [],

@@ -74,6 +74,9 @@ export class EventHooks {
           context.log.info({ delivery: context.id, event: context.name }, "delivery already recorded by a replica (redelivery); nothing new written");
           return;
         }
+        if (claim === "busy") {
+          throw new Error(`delivery ${context.id} is being recorded by another replica for longer than expected (it may have stopped): not acknowledged, so that it can be redelivered`);
+        }
         try {
           if (handlers.length === 1) await handlers[0]!(context);
           else await runAll(handlers, context);

@@ -20,10 +20,11 @@ export interface Capture {
 
 /**
  * Delivery dedup across replicas: `claim` says whether this replica records the delivery
- * ("taken": another one did; "unavailable": no shared store, record it), `settle` tells the
+ * ("taken": another one did; "busy": another one is still at it, fail the delivery so it can be
+ * redelivered; "unavailable": no shared store, record it), `settle` tells the
  * others whether it was recorded.
  */
 export interface DeliveryClaims {
-  claim(id: string): Promise<"mine" | "taken" | "unavailable">;
+  claim(id: string): Promise<"mine" | "taken" | "busy" | "unavailable">;
   settle(id: string, recorded: boolean): Promise<void>;
 }

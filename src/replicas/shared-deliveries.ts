@@ -1,8 +1,13 @@
 import type { Logger } from "probot";
 import type { SharedRedis } from "./open-redis.js";
 
-/** What a replica may do with a delivery id: record it, or not because another did or does. */
-export type DeliveryClaim = "mine" | "taken" | "unavailable";
+/**
+ * What a replica may do with a delivery id: record it ("mine"; "unavailable": Redis is away,
+ * record it on this replica's own dedup), leave it ("taken": another replica recorded it), or
+ * fail it ("busy": another replica has been recording it for too long, perhaps killed before it
+ * wrote it down; answering 2xx would lose it, so the delivery fails and can be redelivered).
+ */
+export type DeliveryClaim = "mine" | "taken" | "busy" | "unavailable";
 
 /** How long a finished delivery's key is kept: a redelivery later than this is caught only by the replica's own journal. */
 export const DONE_TTL_SECONDS = 24 * 3600;
@@ -18,7 +23,8 @@ const key = (id: string) => `pr-telemetry:delivery:${id}`;
  * first replica to claim an id records the delivery; the key says "pending" until its handlers
  * have recorded it (then "done", kept DONE_TTL_SECONDS), and is deleted when they fail, so a
  * redelivery of a failed delivery is recorded. A replica that finds "pending" waits for the
- * outcome: two copies sent at once are recorded once. Without Redis (an outage) every claim is
+ * outcome: two copies sent at once are recorded once (and after WAIT_FOR_PENDING_MS says "busy").
+ * Without Redis (an outage) every claim is
  * "unavailable": the replica records, and its own journal-based dedup is all there is.
  */
 export class SharedDeliveries {
@@ -42,7 +48,8 @@ export class SharedDeliveries {
         return "unavailable";
       }
       if (state === null) continue; // it expired or was released between the two commands: claim again
-      if (state.startsWith("done") || Date.now() > deadline) return "taken";
+      if (state.startsWith("done")) return "taken";
+      if (Date.now() > deadline) return "busy";
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }

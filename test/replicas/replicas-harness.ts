@@ -1,5 +1,6 @@
 import { appCredentials, startApp, type AppProcess } from "../helpers/app-process.js";
 import { startFakeGitHub, WebhookPayloads, type FakeGitHub } from "../helpers/fake-github/index.js";
+import { startInfluxd, type Influxd } from "../helpers/influxd.js";
 import { journalPoints } from "../helpers/journal-points.js";
 import { startRedisServer, type RedisServer } from "../helpers/redis-server.js";
 import { startRoundRobinProxy, type RoundRobinProxy } from "../helpers/round-robin-proxy.js";
@@ -11,6 +12,7 @@ import { FAST_ENV } from "../e2e/e2e-harness.js";
 export interface Replicas {
   gh: FakeGitHub;
   redis: RedisServer | undefined;
+  influx: Influxd | undefined;
   apps: AppProcess[];
   proxy: RoundRobinProxy;
   /** Signs deliveries and sends them to the proxy. */
@@ -25,12 +27,19 @@ export interface Replicas {
   close(): Promise<void>;
 }
 
-/** Starts the fake GitHub, redis-server (unless `redis: false`) and `count` app processes, each with its own DATA_DIR. */
-export async function startReplicas(options: { count: number; env?: Record<string, string>; redis?: boolean }): Promise<Replicas> {
+/** Starts the fake GitHub, redis-server (unless `redis: false`), influxd (with `influx`) and `count` app processes, each with its own DATA_DIR. */
+export async function startReplicas(options: { count: number; env?: Record<string, string>; redis?: boolean; influx?: boolean }): Promise<Replicas> {
   const creds = appCredentials();
   const gh = await startFakeGitHub({ appId: creds.appId, appPublicKey: creds.publicKey });
   const redis = options.redis === false ? undefined : await startRedisServer();
-  const envOf = (i: number) => ({ ...FAST_ENV, ...(redis ? { REDIS_URL: redis.url } : {}), REPLICA_ID: `replica-${i}`, ...options.env });
+  const influx = options.influx ? await startInfluxd() : undefined;
+  const envOf = (i: number) => ({
+    ...FAST_ENV,
+    ...(redis ? { REDIS_URL: redis.url } : {}),
+    ...(influx ? { INFLUX_HOST: influx.url, INFLUX_DATABASE: influx.database } : {}),
+    REPLICA_ID: `replica-${i}`,
+    ...options.env,
+  });
   const apps = await Promise.all(Array.from({ length: options.count }, (_, i) => startApp({ githubHost: gh.host, env: envOf(i) })));
   const proxy = await startRoundRobinProxy(apps.map((a) => a.url));
   const sender = new WebhookSender({ appUrl: proxy.url, secret: creds.secret });
@@ -38,6 +47,7 @@ export async function startReplicas(options: { count: number; env?: Record<strin
   return {
     gh,
     redis,
+    influx,
     apps,
     proxy,
     sender,
@@ -53,6 +63,8 @@ export async function startReplicas(options: { count: number; env?: Record<strin
     },
     async restart(i) {
       apps[i] = await startApp({ githubHost: gh.host, env: envOf(i), dataDir: apps[i]!.dataDir, port: apps[i]!.port });
+      direct.get(apps[i]!.url)?.close();
+      direct.delete(apps[i]!.url);
       return apps[i]!;
     },
     async close() {
@@ -62,6 +74,7 @@ export async function startReplicas(options: { count: number; env?: Record<strin
       await Promise.all(apps.map((a) => a.stop()));
       await gh.close();
       await redis?.close();
+      await influx?.close();
     },
   };
 }

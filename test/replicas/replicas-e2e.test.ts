@@ -8,8 +8,7 @@ import { startReplicas, type Replicas } from "./replicas-harness.js";
 
 // Two replicas of the real app behind a round-robin proxy, sharing a real redis-server and a
 // real influxd, each with its own DATA_DIR (its journal is its outbox). Starting them with
-// REDIS_URL is itself a test: Probot loads ioredis on demand, and the app did not start at all
-// while the package was missing.
+// REDIS_URL is itself a test: the app did not start at all with it while ioredis was missing.
 
 interface Health {
   status: string;

@@ -1,4 +1,6 @@
+import { generateKeyPairSync } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { Probot } from "probot";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openRedis, type SharedRedis } from "../../src/replicas/open-redis.js";
 import { DONE_TTL_SECONDS, SharedDeliveries } from "../../src/replicas/shared-deliveries.js";
@@ -99,5 +101,14 @@ describe("what replicas share through a real redis-server", () => {
     await sleep(450);
     expect(await b(400)).toBe(true);
     expect(await a(400)).toBe(false);
+  });
+
+  it("Probot's own REDIS_URL path (`probot run` of src/index.ts) finds ioredis: it loads it on demand, and failed without the package", async () => {
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+    const probot = new Probot({ appId: 1, privateKey, redisConfig: server.url, log: silentLog() });
+    // The app's octokit is built on first use, with Probot's throttle options: its Bottleneck connection to Redis.
+    const octokit = await probot.auth();
+    expect(typeof octokit.request).toBe("function");
+    await until(async () => ((await server.command("CLIENT", "LIST")) as string).split("\n").filter(Boolean).length >= 3);
   });
 });

@@ -4,6 +4,7 @@ import { influxScenario } from "./scenarios/influx.js";
 import { soakMemory } from "./scenarios/soak.js";
 import { startupScenario } from "./scenarios/startup.js";
 import { sweepBench } from "./scenarios/sweep.js";
+import { scaleOut } from "./scenarios/scale-out.js";
 import { webhookBodyCap } from "./scenarios/webhook-body-cap.js";
 import { burstCoalescing, webhookAcks } from "./scenarios/webhooks.js";
 
@@ -17,4 +18,5 @@ export const scenarios: BenchScenario[] = [
   exportScenario,
   soakMemory,
   startupScenario,
+  scaleOut,
 ];

@@ -17,6 +17,9 @@ import { githubSnapshots } from "./pipeline/github-snapshots.js";
 import { Observer, type SnapshotFunctions } from "./pipeline/observer.js";
 import { TaskSet } from "./pipeline/task-set.js";
 import { WaitingDeliveries } from "./pipeline/waiting-deliveries.js";
+import { openRedis, type SharedRedis } from "./replicas/open-redis.js";
+import { SharedDeliveries } from "./replicas/shared-deliveries.js";
+import { sweepLock } from "./replicas/sweep-lock.js";
 import { RepoConfigCache } from "./repo-config/repo-config-cache.js";
 import type { Runtime } from "./runtime.js";
 import { readStartupIndex } from "./startup/read-startup-index.js";
@@ -30,6 +33,8 @@ export interface AppOptions {
   env?: NodeJS.ProcessEnv;
   /** The GitHub snapshot functions (tests may pass fakes); GitHub's GraphQL by default. */
   snapshots?: SnapshotFunctions<any> | undefined;
+  /** The connection to REDIS_URL when the caller opened it (src/main.ts, which paces GitHub through it too); opened here otherwise. */
+  redis?: SharedRedis | undefined;
 }
 
 /** The app function for Probot, and the shutdown that drains its pending work. */
@@ -46,6 +51,7 @@ export function createApp(options: AppOptions = {}): AppHandle {
   let state: { runtime: Runtime; capture: Capture } | undefined;
   let shuttingDown: Promise<void> | undefined;
   let sweeper: SweepScheduler | undefined;
+  let redis: SharedRedis | undefined;
 
   const appFn: ApplicationFunction = async (app: Probot, { addHandler }) => {
     const config = loadConfig(options.env ?? process.env);
@@ -98,18 +104,22 @@ export function createApp(options: AppOptions = {}): AppHandle {
       stuckAfterMs: config.stuckObservationMs,
     });
     const clients = new InstallationClients((id) => app.auth(id));
-    const capture: Capture = { observer, deliveries, tasks: new TaskSet(log), commitPrs: new CommitPullRequests(), clients, waiting: new WaitingDeliveries({ log, stuckAfterMs: config.stuckObservationMs }) };
+    // Several replicas (REDIS_URL, docs/scaling.md): Probot paces GitHub through Redis itself; the delivery dedup and the sweep lock are ours.
+    const { redisUrl, replicaId } = config.replicas;
+    redis = options.redis ?? (redisUrl ? openRedis(redisUrl, log) : undefined);
+    const shared = redis ? new SharedDeliveries(redis, log, replicaId) : undefined;
+    const capture: Capture = { observer, deliveries, tasks: new TaskSet(log), commitPrs: new CommitPullRequests(), clients, waiting: new WaitingDeliveries({ log, stuckAfterMs: config.stuckObservationMs }), shared };
     state = { runtime, capture };
 
     limitWebhookBodies(app, log);
     const resumers = registerHandlers(app, runtime, capture, recent);
-    sweeper = startSweepScheduler(app, runtime, { memory: sweepMemory });
-    addHandler(healthHandler(() => healthReport(runtime, capture)));
+    sweeper = startSweepScheduler(app, runtime, { memory: sweepMemory, claim: redis ? sweepLock(redis, replicaId) : undefined });
+    addHandler(healthHandler(() => healthReport(runtime, capture, redis)));
     addHandler(actionsApiHandler(runtime));
 
     const health = await store.health();
     log.info(
-      { store: health.store, dataDir: config.dataDir, backlog: health.backlog, influxReachable: health.influxReachable, debounceMs: config.debounceMs },
+      { store: health.store, dataDir: config.dataDir, backlog: health.backlog, influxReachable: health.influxReachable, debounceMs: config.debounceMs, replica: replicaId, redis: redis ? "shared dedup, sweep lock and GitHub pacing" : undefined },
       `pr-telemetry ready: storing points in ${health.store === "journal" ? config.journalDir : `${health.store} (journal: ${config.journalDir})`}`,
     );
     if (unfinished.length > 0) {
@@ -139,6 +149,7 @@ export function createApp(options: AppOptions = {}): AppHandle {
         await capture.deliveries.close();
         const { backlog } = await runtime.store.drain(left());
         await runtime.store.close();
+        if (redis !== options.redis) await redis?.close();
         const message = "pr-telemetry stopped";
         if (tasksLeft || prsLeft || backlog) {
           runtime.log.warn({ pendingTasks: tasksLeft, pendingObservations: prsLeft, backlog }, `${message} with work left: it is recovered at the next start`);
@@ -152,8 +163,8 @@ export function createApp(options: AppOptions = {}): AppHandle {
 }
 
 /** The body of GET /health: the store's health, and "degraded" while observations wait too long for GitHub. */
-async function healthReport(runtime: Runtime, capture: Capture): Promise<HealthReport> {
-  const store = await runtime.store.health();
+async function healthReport(runtime: Runtime, capture: Capture, redis: SharedRedis | undefined): Promise<HealthReport> {
+  const [store, redisReachable] = await Promise.all([runtime.store.health(), redis?.reachable()]);
   // Observations waiting for their snapshot, and deliveries still waiting for a config read or a commit look-up.
   const stuck = [capture.observer.stuck(), capture.waiting.stuck()].reduce((a, b) => ({
     count: a.count + b.count,
@@ -167,6 +178,8 @@ async function healthReport(runtime: Runtime, capture: Capture): Promise<HealthR
     observationsWritten: capture.observer.observationsWritten,
     observationsFailed: capture.observer.observationsFailed,
     uptimeSeconds: Math.round(process.uptime()),
+    replica: runtime.config.replicas.replicaId,
+    redisReachable,
   };
 }
 

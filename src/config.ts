@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from "node:fs";
-import { homedir } from "node:os";
+import { homedir, hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
@@ -36,7 +36,20 @@ export interface Config {
   github: GitHubConfig;
   /** The app's HTTP server: where it listens and how deliveries are verified. */
   server: ServerConfig;
+  /** Running as one of several replicas (docs/scaling.md). */
+  replicas: ReplicaConfig;
   warnings: string[];
+}
+
+export interface ReplicaConfig {
+  /**
+   * REDIS_URL (redis://[:password@]host:port[/db]), shared by every replica: Probot paces GitHub
+   * through it (Bottleneck's clustering) and the app keeps its delivery dedup and sweep lock there.
+   * Undefined: one instance, everything in its memory and journal as before.
+   */
+  redisUrl: string | undefined;
+  /** REPLICA_ID, or hostname-pid: which replica this is, in /health and the logs. */
+  replicaId: string;
 }
 
 export interface ServerConfig {
@@ -144,6 +157,25 @@ const envSchema = z.object({
   NODE_ENV: optionalString,
   WEBHOOK_SECRET: optionalString,
   HOST: optionalString,
+  REDIS_URL: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const v = value?.trim();
+      if (!v) return undefined;
+      let ok = false;
+      try {
+        ok = ["redis:", "rediss:"].includes(new URL(v).protocol);
+      } catch {
+        // reported below
+      }
+      if (!ok) {
+        ctx.addIssue({ code: "custom", message: `REDIS_URL must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379, got "${v.replace(/\/\/[^@/]*@/, "//***@")}"` });
+        return z.NEVER;
+      }
+      return v;
+    }),
+  REPLICA_ID: optionalString,
 });
 
 
@@ -190,6 +222,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       webhookSecret: e.WEBHOOK_SECRET,
       host: e.HOST?.trim() || DEFAULT_HOST,
     },
+    replicas: { redisUrl: e.REDIS_URL, replicaId: e.REPLICA_ID?.trim() || `${hostname()}-${process.pid}` },
     warnings,
   };
 }

@@ -4,6 +4,8 @@ import { checkServerConfig, loadConfig, loadLogConfig } from "./config.js";
 import { lockDataDir, type DataDirLock } from "./data-dir-lock.js";
 import { ConfigError } from "./errors.js";
 import { createLog } from "./http/create-log.js";
+import { openRedis } from "./replicas/open-redis.js";
+import { pacedOctokit } from "./replicas/paced-octokit.js";
 import { withDotEnv } from "./with-dot-env.js";
 
 // `npm start`: Probot's own runner (it reads APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, PORT, HOST,
@@ -19,13 +21,20 @@ let server: Server;
 let lock: DataDirLock | undefined;
 try {
   const env = withDotEnv(process.env);
-  app = createApp({ env });
   const config = loadConfig(env);
   checkServerConfig(config);
   lock = await lockDataDir(config.dataDir, { onLost: (problem) => process.stderr.write(`pr-telemetry: ${problem}\n`) });
   if (lock.tookOver) process.stderr.write(`pr-telemetry: ${lock.tookOver}\n`);
   // Probot's logger, except that request logs are redacted (query values, Authorization).
-  server = await run(app.appFn, { env: { ...env, HOST: config.server.host }, log: await createLog(loadLogConfig(env)) });
+  const log = await createLog(loadLogConfig(env));
+  // Several replicas (REDIS_URL): one Redis connection for the GitHub pacing shared by the
+  // replicas and for the app's delivery dedup and sweep lock. The pacing is Probot's own
+  // (Bottleneck clustering) with a fallback to this process while Redis is away, so Probot is
+  // not given REDIS_URL (it would open a connection of its own, with no fallback).
+  const { redisUrl } = config.replicas;
+  const redis = redisUrl ? openRedis(redisUrl, log.child({ name: "pr-telemetry" })) : undefined;
+  app = createApp({ env, redis });
+  server = await run(app.appFn, { env: { ...env, HOST: config.server.host, REDIS_URL: undefined }, log, Octokit: pacedOctokit(redis) });
 } catch (err) {
   const message = err instanceof ConfigError ? err.message : `pr-telemetry could not start: ${(err as Error).message}`;
   process.stderr.write(`${message}\n`);

@@ -17,7 +17,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   // Entry points: wire everything, nothing imports them (index.ts and main.ts import app.ts).
   app: ["*"],
   index: ["app"],
-  main: ["app", "data-dir-lock", "http", "with-dot-env"],
+  main: ["app", "data-dir-lock", "http", "replicas", "with-dot-env"],
   cli: ["actions", "dataset", "github", "outcomes", "repo-config", "store", "sweep", "with-dot-env"],
   // Leaves.
   errors: [],
@@ -39,6 +39,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   dataset: ["store"],
   // The app's one read of the journal at start: the counters', the redelivery checks' and the sweep's.
   startup: ["actions", "store", "sweep"],
+  // What replicas share through Redis (delivery dedup, sweep lock): a leaf the wiring hands to the others as values.
+  replicas: [],
 };
 
 /** Arrows that may carry types only: signals are data in, fields out; GitHub's shapes are their input. */

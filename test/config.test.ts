@@ -150,3 +150,21 @@ describe("loadConfig: InfluxDB misconfiguration names the variable and what to s
     expect(config.warnings[0]).toMatch(/^INFLUX_HOST is set but neither a token .* nor INFLUX_DATABASE is/);
   });
 });
+
+describe("loadConfig: replicas", () => {
+  it("without REDIS_URL: one instance; the replica is named after the host and process unless REPLICA_ID names it", () => {
+    const config = load({});
+    expect(config.replicas.redisUrl).toBeUndefined();
+    expect(config.replicas.replicaId).toMatch(new RegExp(`-${process.pid}$`));
+    expect(load({ REPLICA_ID: " web-2 " }).replicas.replicaId).toBe("web-2");
+  });
+
+  it("REDIS_URL takes redis:// and rediss:// URLs, and names the variable (not the password) when it is wrong", () => {
+    expect(load({ REDIS_URL: "redis://:secret@10.0.0.5:6379/2" }).replicas.redisUrl).toBe("redis://:secret@10.0.0.5:6379/2");
+    expect(load({ REDIS_URL: "rediss://cache.example:6380" }).replicas.redisUrl).toBe("rediss://cache.example:6380");
+    expect(load({ REDIS_URL: " " }).replicas.redisUrl).toBeUndefined();
+    const message = fails({ REDIS_URL: "http://:hunter2@cache:6379" });
+    expect(message).toContain("REDIS_URL must be a redis:// or rediss:// URL");
+    expect(message).not.toContain("hunter2");
+  });
+});

@@ -1,4 +1,5 @@
 import type { Probot } from "probot";
+import type { DeliveryClaims } from "../pipeline/capture.js";
 import { payloadProblems, type PayloadProblem } from "./check-payload.js";
 import type { PayloadShapes } from "./payload-shapes.js";
 
@@ -15,7 +16,7 @@ interface DeliveryContext {
   id: string;
   name: string;
   payload: unknown;
-  log: { error(obj: object, msg: string): void };
+  log: { error(obj: object, msg: string): void; info(obj: object, msg: string): void };
 }
 
 /**
@@ -38,6 +39,12 @@ interface DeliveryContext {
  */
 export class EventHooks {
   #registrations = new Map<string, Registration[]>();
+
+  /**
+   * `shared`: with several replicas (REDIS_URL), a delivery another replica recorded is
+   * acknowledged and nothing runs; one whose handlers fail is released for its redelivery.
+   */
+  constructor(private readonly shared?: DeliveryClaims) {}
 
   /** Same signature as Probot's `app.on`, for a family whose payload needs no check. */
   on: Probot["on"] = (events, handler) => this.#add(events, handler, undefined);
@@ -62,8 +69,22 @@ export class EventHooks {
       const handlers = list.map((r) => r.handler);
       app.on(event as Parameters<Probot["on"]>[0], async (context: any) => {
         if (!acceptPayload(context, shapes)) return;
-        if (handlers.length === 1) await handlers[0]!(context);
-        else await runAll(handlers, context);
+        const claim = this.shared ? await this.shared.claim(context.id) : "unavailable";
+        if (claim === "taken") {
+          context.log.info({ delivery: context.id, event: context.name }, "delivery already recorded by a replica (redelivery); nothing new written");
+          return;
+        }
+        if (claim === "busy") {
+          throw new Error(`delivery ${context.id} is being recorded by another replica for longer than expected (it may have stopped): not acknowledged, so that it can be redelivered`);
+        }
+        try {
+          if (handlers.length === 1) await handlers[0]!(context);
+          else await runAll(handlers, context);
+        } catch (err) {
+          if (claim === "mine") await this.shared!.settle(context.id, false);
+          throw err;
+        }
+        if (claim === "mine") await this.shared!.settle(context.id, true);
       });
     }
   }

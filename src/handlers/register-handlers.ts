@@ -29,7 +29,7 @@ export function registerHandlers(
   /** The journal's recent outcomes and actions, when the app's start-up pass has read them (src/startup); read here otherwise. */
   recent?: Promise<Point[]>,
 ): HeldResumers {
-  const hooks = new EventHooks();
+  const hooks = new EventHooks(capture.shared);
   registerPullRequest(hooks.checking(observationShapes), runtime, capture); // pull_request.*
   registerReview(hooks.checking(observationShapes), runtime, capture); // pull_request_review.*, pull_request_review_thread.*
   registerChecks(hooks.checking(observationShapes), runtime, capture); // check_suite.completed, check_run.*, status

@@ -17,6 +17,10 @@ export interface HealthReport extends StoreHealth {
   observationsWritten: number;
   observationsFailed: number;
   uptimeSeconds: number;
+  /** Which replica answered: REPLICA_ID, or hostname-pid. */
+  replica: string;
+  /** Whether the replicas' shared Redis (REDIS_URL) answers PING; absent without REDIS_URL. */
+  redisReachable?: boolean | undefined;
 }
 
 /**

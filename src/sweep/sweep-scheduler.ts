@@ -18,11 +18,18 @@ export interface SweepSchedulerOptions {
   random?: () => number;
   /** What the sweep knows from the store, e.g. seeded by the app's start-up pass (default: empty, read at the first sweep). */
   memory?: SweepMemory;
+  /**
+   * With several replicas: asked before each sweep; true when this replica sweeps this interval,
+   * holding the right for `holdMs` (src/replicas/sweep-lock.ts). Default: always this one.
+   */
+  claim?: (holdMs: number) => Promise<boolean>;
 }
+
+const jitterOf = (ms: number) => Math.min(ms * 0.1, 60_000);
 
 /** Up to 10% (at most a minute) either way, so several instances do not sweep in step. */
 function jittered(ms: number, random: () => number): number {
-  const spread = Math.min(ms * 0.1, 60_000);
+  const spread = jitterOf(ms);
   return Math.max(1000, Math.round(ms + (random() * 2 - 1) * spread));
 }
 
@@ -92,6 +99,8 @@ export function startSweepScheduler(app: Probot, runtime: Runtime, options: Swee
 
   const tick = async () => {
     if (running) log.info("a sweep is still running; this one is skipped");
+    // Held for the interval less its jitter: whichever replica ticks first in the next interval gets it.
+    else if (options.claim && !(await options.claim(Math.max(1000, intervalMs - jitterOf(intervalMs))))) log.info("another replica sweeps in this interval; this one is skipped");
     else await runNow();
     plan(jittered(intervalMs, random));
   };

@@ -78,4 +78,65 @@ describe("EventHooks", () => {
     hooks.attach(probot);
     await expect(probot.receive(labeled())).rejects.toThrow(/Cannot read properties of undefined/);
   });
+
+  describe("with several replicas (a shared DeliveryClaims)", () => {
+    const claims = (answer: "mine" | "taken" | "busy" | "unavailable") => {
+      const settled: Array<[string, boolean]> = [];
+      return { settled, shared: { claim: async () => answer, settle: async (id: string, ok: boolean) => void settled.push([id, ok]) } };
+    };
+
+    it("a delivery another replica recorded is acknowledged and no family runs", async () => {
+      const probot = testProbot();
+      const { shared, settled } = claims("taken");
+      const hooks = new EventHooks(shared);
+      let ran = false;
+      hooks.on("pull_request.labeled", () => void (ran = true));
+      hooks.attach(probot);
+      await probot.receive(labeled());
+      expect(ran).toBe(false);
+      expect(settled).toEqual([]);
+    });
+
+    it("a delivery it claimed is settled as recorded, or released when a family failed", async () => {
+      const ok = claims("mine");
+      const probot = testProbot();
+      const hooks = new EventHooks(ok.shared);
+      hooks.on("pull_request.labeled", async () => undefined);
+      hooks.attach(probot);
+      await probot.receive(labeled());
+      expect(ok.settled).toEqual([["d-1", true]]);
+
+      const failing = claims("mine");
+      const other = testProbot();
+      const broken = new EventHooks(failing.shared);
+      broken.on("pull_request.labeled", async () => {
+        throw new Error("store refused");
+      });
+      broken.attach(other);
+      await expect(other.receive(labeled())).rejects.toThrow("store refused");
+      expect(failing.settled).toEqual([["d-1", false]]);
+    });
+
+    it("Redis unavailable: the families run (this replica's own dedup applies), nothing to settle", async () => {
+      const probot = testProbot();
+      const { shared, settled } = claims("unavailable");
+      const hooks = new EventHooks(shared);
+      let ran = false;
+      hooks.on("pull_request.labeled", () => void (ran = true));
+      hooks.attach(probot);
+      await probot.receive(labeled());
+      expect(ran).toBe(true);
+      expect(settled).toEqual([]);
+    });
+
+    it("a delivery another replica is still recording fails (not acknowledged, so it can be redelivered)", async () => {
+      const probot = testProbot();
+      const hooks = new EventHooks(claims("busy").shared);
+      let ran = false;
+      hooks.on("pull_request.labeled", () => void (ran = true));
+      hooks.attach(probot);
+      await expect(probot.receive(labeled())).rejects.toThrow(/being recorded by another replica/);
+      expect(ran).toBe(false);
+    });
+  });
 });

@@ -125,4 +125,20 @@ describe("startSweepScheduler", () => {
     expect(Date.now() - started).toBeLessThan(1_000);
     await slow;
   });
+
+  it("with several replicas, sweeps only when its claim on the interval succeeds (held for the interval less its jitter)", async () => {
+    const scopes = oneInstallation(3);
+    const holds: number[] = [];
+    scheduler = startSweepScheduler(app(), runtime, { firstDelayMs: 5, claim: async (holdMs) => (holds.push(holdMs), false) });
+    await new Promise((r) => setTimeout(r, 200));
+    // SWEEP_INTERVAL_MINUTES=15 by default: 15 min less 10% (at most a minute).
+    expect(holds).toEqual([15 * 60_000 - 60_000]);
+    expect(scopes[0]!.isDone()).toBe(false);
+    expect(await storedCount()).toBe(0);
+    await scheduler.stop(100);
+
+    scheduler = startSweepScheduler(app(), runtime, { firstDelayMs: 5, claim: async () => true });
+    for (let i = 0; i < 100 && (await storedCount()) < 3; i++) await new Promise((r) => setTimeout(r, 20));
+    for (const s of scopes) expect(s.isDone()).toBe(true);
+  });
 });

@@ -17,6 +17,7 @@ export { startFakeGitHub, type FakeGitHub, type FakeGitHubOptions } from "./star
 export * from "./model.js";
 export { Faults, type FaultKind, type FaultRule, type ActiveFault } from "./faults.js";
 export { RequestLog, type RecordedRequest } from "./request-log.js";
+export { Budget, graphqlCost, type BudgetOptions } from "./budget.js";
 export { WebhookPayloads, type WebhookDelivery } from "./webhook-payloads.js";
 export { expectedSignals } from "./expected-signals.js";
 export { githubSchema } from "./github-schema.js";

@@ -15,6 +15,8 @@ export interface RecordedRequest {
   fault?: string | undefined;
   /** GraphQL: the top-level fields the query selected (repository, rateLimit...). */
   graphqlFields?: string[] | undefined;
+  /** The request's price in points (with the fake's `budget` on): its GraphQL cost, 1 for REST; charged unless refused. */
+  points?: number | undefined;
 }
 
 /** Every request the fake answered, so tests can assert API cost. */

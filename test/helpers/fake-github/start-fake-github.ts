@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { graphql, parse, type GraphQLFieldResolver, type OperationDefinitionNode } from "graphql";
+import { Budget, graphqlCost, type BudgetBreach, type BudgetOptions } from "./budget.js";
 import { Faults, type ActiveFault } from "./faults.js";
 import { githubSchema } from "./github-schema.js";
 import { queryRoot, type GraphqlContext } from "./graphql-views.js";
@@ -21,6 +22,12 @@ export interface FakeGitHubOptions extends GitHubModelOptions {
   personalTokens?: string[];
   /** Rate limit budget per token per hour (x-ratelimit-limit). Default 5000. */
   rateLimit?: number;
+  /**
+   * Enforce GitHub's budget rules (./budget.ts): GraphQL cost per query, points per hour per
+   * installation, secondary limits (concurrency, GraphQL points a minute). Off by default: the
+   * other tests count requests, not points.
+   */
+  budget?: BudgetOptions | true;
 }
 
 export interface FakeGitHub {
@@ -40,6 +47,8 @@ export interface FakeGitHub {
   faults: Faults;
   /** Installation tokens issued so far. */
   tokens: Map<string, { installationId: number | undefined; expiresAt: Date }>;
+  /** The budget being enforced (with `budget`): points used per installation, breaches. */
+  budget: Budget | undefined;
   close(): Promise<void>;
 }
 
@@ -83,6 +92,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const used = new Map<string, number>();
   const resetAt = new Date(Date.now() + 3600_000);
   const schema = githubSchema();
+  const budget = options.budget ? new Budget(options.budget === true ? {} : options.budget) : undefined;
   let baseUrl = "";
 
   const routes: Array<{ method: string; pattern: string; regex: RegExp; keys: string[]; auth: "app" | "token" | "none"; handler: Handler }> = [];
@@ -381,6 +391,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     const routeKey = match ? `${method} ${match.r.pattern.replace(/^\/api\/v3/, "").replace(/^\/api\/graphql$/, "/graphql")}` : "unmatched";
     let reply: Reply;
     let faultName: string | undefined;
+    let points: number | undefined;
     const fault = faults.take(routeKey, `${method} ${url.pathname}`);
     if (fault) {
       faultName = fault.kind;
@@ -398,17 +409,29 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       } else {
         const params: Record<string, string> = {};
         match.r.keys.forEach((k, i) => (params[k] = decodeURIComponent(match.m![i + 1]!)));
-        try {
-          reply = await match.r.handler(s, params);
-        } catch (err) {
-          reply = { status: 500, body: { message: `fake GitHub failed: ${(err as Error).message}` } };
+        const budgetKey = budget && match.r.auth === "token" ? (s.allRepos ? "personal" : String(s.installationId)) : undefined;
+        const isGraphql = url.pathname === "/api/graphql";
+        points = budgetKey === undefined ? undefined : isGraphql ? costOf(s.body) : 1;
+        const breach = budgetKey === undefined ? undefined : budget!.admit(budgetKey, points!, isGraphql);
+        if (breach) {
+          reply = breachReply(breach, isGraphql, s.installationId);
+          faultName = `budget-${breach.kind}`;
+        } else {
+          try {
+            reply = await match.r.handler(s, params);
+          } catch (err) {
+            reply = { status: 500, body: { message: `fake GitHub failed: ${(err as Error).message}` } };
+          } finally {
+            if (budgetKey !== undefined) budget!.done(budgetKey);
+          }
         }
       }
     }
     const key = s.allRepos ? "personal" : s.installationId !== undefined ? String(s.installationId) : undefined;
     const rateHeaders: Record<string, string> = {};
     if (key !== undefined) {
-      const u = (used.get(key) ?? 0) + 1;
+      // With the budget on, the headers count its points (GraphQL cost), as GitHub's do.
+      const u = budget ? (budget.used.get(key) ?? 0) : (used.get(key) ?? 0) + 1;
       used.set(key, u);
       Object.assign(rateHeaders, {
         "x-ratelimit-limit": String(rateLimit),
@@ -429,6 +452,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       installationId: s.installationId,
       fault: faultName,
       graphqlFields: s.graphqlFields,
+      points,
     });
   });
   server.keepAliveTimeout = 5000;
@@ -450,10 +474,41 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     requests,
     faults,
     tokens,
+    budget,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+/** The documented cost of a GraphQL body (1 when it does not parse: graphql() reports that). */
+function costOf(body: unknown): number {
+  const b = (body ?? {}) as { query?: unknown; variables?: Record<string, unknown>; operationName?: string };
+  if (typeof b.query !== "string") return 1;
+  try {
+    return graphqlCost(parse(b.query), b.variables ?? {}, b.operationName);
+  } catch {
+    return 1;
+  }
+}
+
+const SECONDARY_MESSAGE =
+  "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID FAKE:0000.";
+
+/** GitHub's answers to a request over its budget: 403 + retry-after (secondary); RATE_LIMITED (GraphQL) or 403 (REST) with x-ratelimit-remaining 0 (primary). */
+function breachReply(breach: BudgetBreach, isGraphql: boolean, installationId: number | undefined): Reply {
+  if (breach.kind === "secondary") {
+    return {
+      status: 403,
+      headers: { "retry-after": String(breach.retryAfterSeconds) },
+      body: { message: SECONDARY_MESSAGE, documentation_url: "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits" },
+    };
+  }
+  const message = `API rate limit exceeded for installation ID ${installationId ?? 0}.`;
+  const headers = { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.ceil(breach.resetAt.getTime() / 1000)) };
+  return isGraphql
+    ? { status: 200, headers, body: { errors: [{ type: "RATE_LIMITED", message }] } }
+    : { status: 403, headers, body: { message, documentation_url: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api" } };
 }

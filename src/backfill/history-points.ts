@@ -8,7 +8,7 @@ import { closeOutcome } from "../outcomes/close-outcome.js";
 import { observationPoint } from "../pipeline/observation-point.js";
 import { actorLogin } from "../signals/author-login.js";
 import type { Point } from "../store/point.js";
-import { itemTime, type HistoryItem, type PullRequestHistory } from "./pull-request-history.js";
+import { itemTime, type HistoryItem, type PullRequestHistory } from "../github/pull-request-history.js";
 import { snapshotAt } from "./snapshot-at.js";
 
 /** A moment the PR's state may have changed, and the webhook event that would have said so. */

@@ -6,7 +6,7 @@ import type {
   SnapshotReview,
 } from "../github/pr-snapshot.js";
 import { actorLogin } from "../signals/author-login.js";
-import { itemTime, type HistoryItem, type PullRequestHistory, type RequestedReviewer } from "./pull-request-history.js";
+import { itemTime, type HistoryItem, type PullRequestHistory, type RequestedReviewer } from "../github/pull-request-history.js";
 
 /**
  * `pr_observation` fields a reconstructed point never has: GitHub tells them only for the

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { historyMoments, historyPoints } from "../../src/backfill/history-points.js";
-import type { HistoryItem, PullRequestHistory } from "../../src/backfill/pull-request-history.js";
+import type { HistoryItem, PullRequestHistory } from "../../src/github/pull-request-history.js";
 import { silentLog } from "../helpers/silent-log.js";
 
 const iso = (minute: number) => new Date(Date.UTC(2026, 0, 10, 12, minute, 0)).toISOString().replace(".000Z", "Z");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { HistoryItem, PullRequestHistory } from "../../src/backfill/pull-request-history.js";
+import type { HistoryItem, PullRequestHistory } from "../../src/github/pull-request-history.js";
 import { ALWAYS_LEFT_OUT, snapshotAt } from "../../src/backfill/snapshot-at.js";
 import type { SnapshotCheckContext } from "../../src/github/pr-snapshot.js";
 import { lastPushAt } from "../../src/signals/last-push-at.js";

@@ -3,11 +3,11 @@ import type {
   PullRequestState,
   SnapshotActor,
   SnapshotCheckContext,
-} from "../github/pr-snapshot.js";
+} from "./pr-snapshot.js";
 
 /**
  * A pull request's past as GitHub's timeline still tells it: what the backfill query
- * (src/github/queries/pull-request-history.ts) selects, with every connection completed page by
+ * (queries/pull-request-history.ts) selects, with every connection completed page by
  * page (timeline items past 100, check runs past 100 per commit). The input of `snapshotAt`.
  */
 export interface PullRequestHistory {

@@ -216,8 +216,7 @@ async function backfillRepo(run: RepoRun): Promise<void> {
         });
         const firstLive = stored.firstLive.get(pr.number);
         const candidates = [
-          // Live observations cover the PR from their first on: the backfill only fills what came before.
-          ...built.observations.filter((p) => firstLive === undefined || p.time.getTime() < firstLive),
+          ...beforeLive(built.observations, firstLive),
           ...built.outcomes,
           ...built.actions,
         ];
@@ -245,6 +244,21 @@ async function backfillRepo(run: RepoRun): Promise<void> {
     summary.prsDone += batch.length;
     tell("reading");
   }
+}
+
+/**
+ * The reconstructed observations live capture does not cover: live observations cover the PR
+ * from their first on, so only states that had ended before it are kept (an observation whose
+ * next change came at or before the first live observation's second; GitHub's times have whole
+ * seconds). Without live observations, all.
+ */
+export function beforeLive(observations: readonly Point[], firstLive: number | undefined): Point[] {
+  if (firstLive === undefined) return [...observations];
+  const liveSecond = Math.floor(firstLive / 1000) * 1000;
+  return observations.filter((_, i) => {
+    const next = observations[i + 1];
+    return next !== undefined && next.time.getTime() <= liveSecond;
+  });
 }
 
 /** What the store has for the repository: every point identity, each PR's actions and first live observation. */

@@ -5,7 +5,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Point } from "../../src/store/point.js";
-import { runCliProcess } from "../helpers/app-process.js";
+import { memoryIo } from "../../src/cli/cli-io.js";
+import { runCli } from "../../src/cli/run-cli.js";
+import { appCredentials, runCliProcess } from "../helpers/app-process.js";
 import type { FakePullRequest, FakeRepo } from "../helpers/fake-github/index.js";
 import { journalPoints } from "../helpers/journal-points.js";
 import { startE2e, type E2e } from "./e2e-harness.js";
@@ -200,19 +202,25 @@ describe("backfill fidelity: what the backfill rebuilds is what live capture rec
     expect(prs.flatMap((pr) => of(rebuilt, "action_taken", pr)).map(action).sort(byJson)).toEqual(liveActions.sort(byJson));
     expect(rebuilt.filter((x) => x.measurement === "action_taken").every((x) => x.fields["source"] === "backfill")).toBe(true);
 
-    // Run again: nothing new (checkpoints and point identities).
-    const again = await runCliProcess(["backfill", "--since", "1d", "--state", "all", "--json", "--repo", "acme/rocket", "--repo", "acme/big"], { githubHost: e.gh.host, dataDir: fresh, env: { ORCHESTRATOR_LOGINS: ORC } });
-    expect(again.code, again.stderr).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ prsFound: 4, prsSkipped: 4, observationsWritten: 0, outcomesWritten: 0, actionsWritten: 0 });
+    // Run again (in-process this time, the same command): nothing new (checkpoints and point identities).
+    const args = ["backfill", "--since", "1d", "--state", "all", "--json", "--repo", "acme/rocket", "--repo", "acme/big"];
+    const again = memoryIo(cliEnv(fresh));
+    expect(await runCli(args, again), again.err).toBe(0);
+    expect(JSON.parse(again.out)).toMatchObject({ prsFound: 4, prsSkipped: 4, observationsWritten: 0, outcomesWritten: 0, actionsWritten: 0 });
     expect((await journalPoints(fresh)).points).toHaveLength(rebuilt.length);
 
     // Into the live DATA_DIR: what live capture recorded is not written again.
     const before = (await e.points()).length;
-    const onLive = await runCliProcess(["backfill", "--since", "1d", "--state", "all", "--json", "--repo", "acme/rocket", "--repo", "acme/big"], { githubHost: e.gh.host, dataDir: e.app.dataDir, env: { ORCHESTRATOR_LOGINS: ORC } });
-    expect(onLive.code, onLive.stderr).toBe(0);
-    expect(JSON.parse(onLive.stdout)).toMatchObject({ observationsWritten: 0, outcomesWritten: 0, actionsWritten: 0 });
+    const onLive = memoryIo(cliEnv(e.app.dataDir));
+    expect(await runCli(args, onLive), onLive.err).toBe(0);
+    expect(JSON.parse(onLive.out)).toMatchObject({ observationsWritten: 0, outcomesWritten: 0, actionsWritten: 0 });
     expect((await e.points()).length).toBe(before);
   }, 120_000);
+
+  function cliEnv(dataDir: string): NodeJS.ProcessEnv {
+    const creds = appCredentials();
+    return { APP_ID: String(creds.appId), PRIVATE_KEY: creds.privateKey, GHE_HOST: e.gh.host, GHE_PROTOCOL: "http", DATA_DIR: dataDir, ORCHESTRATOR_LOGINS: ORC };
+  }
 });
 
 function byJson(x: unknown, y: unknown): number {

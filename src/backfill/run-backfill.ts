@@ -169,7 +169,14 @@ interface RepoRun {
 
 async function backfillRepo(run: RepoRun): Promise<void> {
   const { repo, github, options, summary, progress, tell, onRateLimit } = run;
-  const settings = await options.repoConfigs.get(repo, () => readRepoConfig(run.target.octokit, repo), options.log);
+  const settings = await options.repoConfigs.get(
+    repo,
+    async () => {
+      await options.beforeRequest?.();
+      return readRepoConfig(run.target.octokit, repo);
+    },
+    options.log,
+  );
   if (!settings.enabled) {
     options.log.info({ repo }, "backfill: the repository disabled pr-telemetry (.github/pr-telemetry.yml); skipped");
     return;

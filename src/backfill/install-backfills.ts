@@ -40,7 +40,8 @@ export class InstallBackfills {
     if (days <= 0 || repos.length === 0 || this.#abort.signal.aborted) return;
     this.#running++;
     this.#queue = this.#queue
-      .then(() => this.#run(installationId, [...repos], days, log))
+      // Queued before a shutdown: left for the next install event or `pr-telemetry backfill`.
+      .then(() => (this.#abort.signal.aborted ? undefined : this.#run(installationId, [...repos], days, log)))
       .catch((err: Error) => log.warn({ installation: installationId, err: err.message }, "install backfill failed; run pr-telemetry backfill to retry it"))
       .finally(() => void this.#running--);
   }

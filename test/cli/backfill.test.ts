@@ -62,6 +62,14 @@ describe("pr-telemetry backfill", () => {
     expect(io.err).toMatch(/^done acme\/app: 4\/4 PRs, \d+ points written, GitHub budget \d+$/m);
   });
 
+  it("draws a progress bar on a terminal: PRs done / found, points written, GitHub budget left", async () => {
+    const g = await fakeWithClosedPrs(3);
+    const io = Object.assign(memoryIo(env(g)), { isTTY: true, columns: 120 });
+    expect(await runCli(["backfill", "--repo", "acme/app"], io)).toBe(0);
+    expect(io.err).toMatch(/\r\x1b\[2Kbackfill acme\/app \[#+\] 3\/3 PRs, \d+ points, budget \d+\n$/);
+    expect(io.out).toMatch(/^Backfill of .* done in .* s\n {2}repositories {10}1\n {2}pull requests {9}3 of 3\n/);
+  });
+
   it("a dry run reads everything and writes nothing, not even a checkpoint", async () => {
     const g = await fakeWithClosedPrs(2);
     const io = memoryIo(env(g));

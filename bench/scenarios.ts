@@ -1,4 +1,5 @@
 import type { BenchScenario } from "./scenario.js";
+import { backfillBench } from "./scenarios/backfill.js";
 import { exportScenario } from "./scenarios/export.js";
 import { influxScenario } from "./scenarios/influx.js";
 import { soakMemory } from "./scenarios/soak.js";
@@ -19,4 +20,5 @@ export const scenarios: BenchScenario[] = [
   soakMemory,
   startupScenario,
   scaleOut,
+  backfillBench,
 ];

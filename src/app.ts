@@ -2,11 +2,13 @@ import { join } from "node:path";
 import type { ApplicationFunction, Probot } from "probot";
 import { AttemptCounters } from "./actions/attempt-counters.js";
 import { checkServerConfig, loadConfig } from "./config.js";
+import { InstallBackfills } from "./backfill/install-backfills.js";
 import { CommitPullRequests } from "./github/commit-pull-requests.js";
 import { InstallationClients } from "./github/installation-clients.js";
 import { heldGitHub, type HeldResumers } from "./handlers/hold-while-waiting.js";
 import { REDELIVERY_DAYS } from "./handlers/closed.js";
 import { registerHandlers } from "./handlers/register-handlers.js";
+import { registerInstallation } from "./handlers/installation.js";
 import { scheduleDelivery } from "./handlers/observe-event.js";
 import { actionsApiHandler } from "./http/actions-api.js";
 import { healthHandler, healthStatus, type HealthReport } from "./http/health.js";
@@ -52,6 +54,7 @@ export function createApp(options: AppOptions = {}): AppHandle {
   let shuttingDown: Promise<void> | undefined;
   let sweeper: SweepScheduler | undefined;
   let redis: SharedRedis | undefined;
+  let installBackfills: InstallBackfills | undefined;
 
   const appFn: ApplicationFunction = async (app: Probot, { addHandler }) => {
     const config = loadConfig(options.env ?? process.env);
@@ -113,6 +116,9 @@ export function createApp(options: AppOptions = {}): AppHandle {
 
     limitWebhookBodies(app, log);
     const resumers = registerHandlers(app, runtime, capture, recent);
+    // New installations' history, in the background and behind live capture (src/backfill).
+    installBackfills = new InstallBackfills({ runtime, auth: (id) => app.auth(id), busy: () => capture.observer.pending > 0 });
+    registerInstallation(app, installBackfills);
     sweeper = startSweepScheduler(app, runtime, { memory: sweepMemory, claim: redis ? sweepLock(redis, replicaId) : undefined });
     addHandler(healthHandler(() => healthReport(runtime, capture, redis)));
     addHandler(actionsApiHandler(runtime));
@@ -143,6 +149,7 @@ export function createApp(options: AppOptions = {}): AppHandle {
         const deadline = Date.now() + runtime.config.shutdownGraceMs;
         const left = () => Math.max(0, deadline - Date.now());
         await sweeper?.stop(Math.min(left(), 10_000));
+        await installBackfills?.stop(Math.min(left(), 10_000));
         const tasksLeft = await capture.tasks.drain(left());
         const prsLeft = await capture.observer.stop(left());
         capture.waiting.stop();

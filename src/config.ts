@@ -31,6 +31,8 @@ export interface Config {
   actionsApiToken: string | undefined;
   orchestratorLogins: string[];
   sweepIntervalMinutes: number;
+  /** Days of history backfilled for repositories the app is newly installed on (0: off). */
+  backfillOnInstallDays: number;
   /** How far ahead of now a time given to record-action/record-outcome or the actions API may be. */
   maxFutureHours: number;
   github: GitHubConfig;
@@ -146,6 +148,7 @@ const envSchema = z.object({
   ACTIONS_API_TOKEN: optionalString,
   ORCHESTRATOR_LOGINS: optionalString,
   SWEEP_INTERVAL_MINUTES: intString("SWEEP_INTERVAL_MINUTES", 0, 15),
+  BACKFILL_ON_INSTALL_DAYS: intString("BACKFILL_ON_INSTALL_DAYS", 0, 30),
   MAX_FUTURE_HOURS: intString("MAX_FUTURE_HOURS", 0, 24),
   APP_ID: optionalString,
   PRIVATE_KEY: optionalString,
@@ -210,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((s) => s.trim())
       .filter(Boolean),
     sweepIntervalMinutes: e.SWEEP_INTERVAL_MINUTES,
+    backfillOnInstallDays: e.BACKFILL_ON_INSTALL_DAYS,
     maxFutureHours: e.MAX_FUTURE_HOURS,
     github: {
       appId: e.APP_ID,

@@ -18,7 +18,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   app: ["*"],
   index: ["app"],
   main: ["app", "data-dir-lock", "http", "replicas", "with-dot-env"],
-  cli: ["actions", "dataset", "github", "outcomes", "repo-config", "store", "sweep", "with-dot-env"],
+  cli: ["actions", "backfill", "dataset", "github", "outcomes", "repo-config", "store", "sweep", "with-dot-env"],
   // Leaves.
   errors: [],
   config: ["with-dot-env"],
@@ -33,8 +33,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   actions: ["store", "runtime"],
   outcomes: ["actions", "store"],
   pipeline: ["actions", "github", "repo-config", "signals", "store"],
-  handlers: ["actions", "github", "outcomes", "pipeline", "repo-config", "runtime", "signals", "store"],
+  handlers: ["actions", "backfill", "github", "outcomes", "pipeline", "repo-config", "runtime", "signals", "store"],
   sweep: ["actions", "github", "outcomes", "pipeline", "repo-config", "runtime", "signals", "store"],
+  // History backfill: the timeline replayed through the live path's signal, point and store code.
+  backfill: ["actions", "github", "outcomes", "pipeline", "repo-config", "runtime", "signals", "store", "sweep"],
   http: ["actions", "outcomes", "pipeline", "runtime", "store"],
   dataset: ["store"],
   // The app's one read of the journal at start: the counters', the redelivery checks' and the sweep's.

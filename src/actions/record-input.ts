@@ -26,7 +26,7 @@ export const KNOWN_ACTIONS = [
 export const KNOWN_RESULTS = ["success", "closed", "escalated"] as const;
 
 /** Where an action or outcome was recorded from. */
-export type RecordSource = "cli" | "api" | "inferred" | "webhook" | "sweep";
+export type RecordSource = "cli" | "api" | "inferred" | "webhook" | "sweep" | "backfill";
 
 const SNAKE_CASE = /^[a-z][a-z0-9_]*$/;
 /** 1 KiB of UTF-8: a reason or detail is a sentence, not a log. */

@@ -1,4 +1,5 @@
 import type { CliCommand } from "./command.js";
+import { backfill } from "./commands/backfill.js";
 import { exportCommand } from "./commands/export.js";
 import { recordAction } from "./commands/record-action.js";
 import { recordOutcome } from "./commands/record-outcome.js";
@@ -10,6 +11,7 @@ export const commands: CliCommand[] = [
   recordAction,
   recordOutcome,
   sweep,
+  backfill,
   exportCommand,
   statsCommand,
 ];

@@ -15,8 +15,8 @@ export interface ClosedPullRequest {
 }
 
 export interface CloseOutcomeOptions {
-  /** "webhook" (pull_request.closed) or "sweep" (a close the app missed, found later). */
-  source?: "webhook" | "sweep";
+  /** "webhook" (pull_request.closed), "sweep" (a close the app missed, found later) or "backfill" (from the timeline). */
+  source?: "webhook" | "sweep" | "backfill";
   deliveryId?: string | undefined;
 }
 

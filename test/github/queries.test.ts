@@ -9,6 +9,7 @@ import {
 } from "../../src/github/queries/pull-request-snapshot.js";
 import { buildClosedPullRequestsQuery } from "../../src/github/queries/closed-pull-requests.js";
 import { OPEN_PULL_REQUESTS_QUERY } from "../../src/github/queries/open-pull-requests.js";
+import { buildPullRequestHistoriesQuery, HISTORIES_PER_QUERY, PULL_REQUEST_LIST_QUERY, TIMELINE_PAGE_QUERY } from "../../src/github/queries/pull-request-history.js";
 import { buildRepoConfigsQuery } from "../../src/github/queries/repo-configs.js";
 import { REVIEW_THREADS_PAGE_QUERY } from "../../src/github/queries/review-threads-page.js";
 import { closedNode, configsBody, notFoundBody, openPage, prNode } from "../sweep/github-shapes.js";
@@ -30,6 +31,10 @@ const BUILDER_EXAMPLES: Record<string, unknown[][]> = {
     ["octo", "app", Array.from({ length: 25 }, (_, i) => 4711 + i)],
   ],
   buildRepoConfigsQuery: [[["octo/a"]], [["octo/a", "octo/b", "acme/c"]]],
+  buildPullRequestHistoriesQuery: [
+    ["octo", "app", [7]],
+    ["octo", "app", Array.from({ length: 10 }, (_, i) => i + 1)],
+  ],
 };
 
 const QUERIES_DIR = new URL("../../src/github/queries/", import.meta.url);
@@ -187,3 +192,16 @@ describe("node budget (GitHub refuses a query over 500,000 possible nodes)", () 
     expect(possibleNodes(chunk)).toBeLessThan(10_000);
   });
 });
+
+describe("the backfill's history query", () => {
+  it("ten pull requests a request stay under GitHub's 500,000-node limit, timeline pages and check runs of 100 included", () => {
+    const { query, variables } = buildPullRequestHistoriesQuery("o", "r", Array.from({ length: HISTORIES_PER_QUERY }, (_, i) => i + 1));
+    expect(Object.keys(variables)).toHaveLength(2 + HISTORIES_PER_QUERY);
+    const nodes = possibleNodes(query);
+    expect(nodes).toBeGreaterThan(HISTORIES_PER_QUERY * 100 * 100);
+    expect(nodes).toBeLessThan(500_000);
+    expect(validationErrors(TIMELINE_PAGE_QUERY)).toEqual([]);
+    expect(validationErrors(PULL_REQUEST_LIST_QUERY)).toEqual([]);
+  });
+});
+

@@ -115,7 +115,9 @@ describe("fake GitHub", () => {
     const rollup = p.commits.nodes[0].commit.statusCheckRollup;
     expect(p.commits.totalCount).toBe(1);
     expect(rollup.state).toBe("FAILURE");
+    // Every run is listed, the re-run included (as on GitHub); the state and counts take the latest per name.
     expect(rollup.contexts.nodes).toEqual([
+      { __typename: "CheckRun", name: "build", status: "COMPLETED", conclusion: "FAILURE", isRequired: true },
       { __typename: "CheckRun", name: "build", status: "COMPLETED", conclusion: "SUCCESS", isRequired: true },
       { __typename: "CheckRun", name: "lint", status: "IN_PROGRESS", conclusion: null, isRequired: false },
       { __typename: "StatusContext", context: "ci/legacy", state: "ERROR" },

@@ -43,7 +43,8 @@ function nodeId(prefix: string, key: string | number): string {
 
 /** The Actor: GraphQL's Bot.login drops the `[bot]` suffix that REST and webhooks keep. */
 export function actorView(user: FakeUser | null): View | null {
-  if (!user) return null;
+  // A deleted account: REST and webhooks show the "ghost" user, GraphQL a null actor.
+  if (!user || user.login === "ghost") return null;
   const graphqlLogin = user.type === "Bot" ? user.login.replace(/\[bot\]$/, "") : user.login;
   return {
     __typename: user.type,
@@ -118,12 +119,18 @@ function commitView(model: GitHubModel, pr: FakePullRequest, commit: FakeCommit)
   const rollup = (): View | null => {
     // Only the head commit's checks are modelled per PR; older commits keep theirs by sha.
     const runs = new Map<string, FakeCheckRun>();
-    for (const r of repo.checkRuns) if (r.headSha === commit.oid) runs.set(r.name, r);
+    const everyRun: FakeCheckRun[] = [];
+    for (const r of repo.checkRuns) {
+      if (r.headSha !== commit.oid) continue;
+      runs.set(r.name, r);
+      everyRun.push(r);
+    }
     const statuses = new Map<string, FakeStatus>();
     for (const s of repo.statuses) if (s.sha === commit.oid) statuses.set(s.context, s);
     if (runs.size + statuses.size === 0) return null;
+    // GitHub's rollup lists every check run, re-runs included (the state counts the latest per name), and a context's newest status.
     const contexts = [
-      ...[...runs.values()].map((r) => checkRunView(model, repo, r)),
+      ...everyRun.map((r) => checkRunView(model, repo, r)),
       ...[...statuses.values()].map((s) => statusContextView(repo, s)),
     ];
     const state = rollupStateOf(runs, statuses);
@@ -250,7 +257,7 @@ function timelineView(model: GitHubModel, pr: FakePullRequest, e: FakeTimelineEv
   const base: View = { __typename: e.type, id: nodeId("TE", `${pr.id}:${i}`), actor: actorView(e.actor), createdAt: githubTime(e.createdAt) };
   switch (e.type) {
     case "PullRequestCommit": {
-      const c = pr.commits.find((x) => x.oid === e.data?.["oid"]);
+      const c = [...pr.commits, ...pr.formerCommits].find((x) => x.oid === e.data?.["oid"]);
       return { __typename: "PullRequestCommit", id: base["id"], commit: c ? commitView(model, pr, c) : null, url: `https://github.com/${pr.repo.fullName}/pull/${pr.number}/commits/${String(e.data?.["oid"])}` };
     }
     case "LabeledEvent":
@@ -262,6 +269,30 @@ function timelineView(model: GitHubModel, pr: FakePullRequest, e: FakeTimelineEv
       return { ...base, disabler: actorView(e.actor), reason: null, reasonCode: null };
     case "ReviewRequestedEvent":
       return { ...base, requestedReviewer: actorView(e.data?.["requestedReviewer"] as FakeUser) };
+    case "HeadRefForcePushedEvent": {
+      const all = [...pr.commits, ...pr.formerCommits];
+      const of = (oid: unknown) => {
+        const c = all.find((x) => x.oid === oid);
+        return c ? commitView(model, pr, c) : null;
+      };
+      return { ...base, beforeCommit: of(e.data?.["beforeOid"]), afterCommit: of(e.data?.["afterOid"]), ref: null };
+    }
+    case "ReviewDismissedEvent":
+      return { ...base, review: reviewView(model, pr, e.data!["review"] as FakeReview), previousReviewState: e.data?.["previousReviewState"], dismissalMessage: null };
+    case "IssueComment": {
+      const id = Number(e.data?.["id"]);
+      return {
+        __typename: "IssueComment",
+        id: nodeId("IC", id),
+        databaseId: id,
+        fullDatabaseId: String(id),
+        author: actorView(e.actor),
+        body: String(e.data?.["body"]),
+        bodyText: String(e.data?.["body"]),
+        createdAt: githubTime(e.createdAt),
+        url: `https://github.com/${pr.repo.fullName}/pull/${pr.number}#issuecomment-${id}`,
+      };
+    }
     case "MergedEvent":
       return { ...base, mergeRefName: pr.baseRef, commit: null };
     default:
@@ -432,6 +463,17 @@ export function queryRoot(model: GitHubModel, rate: { remaining: number; limit: 
     }
     return null;
   };
+  // A commit's StatusCheckRollup by its id (the contexts' next pages are asked by it).
+  const rollupById = (id: string): View | null => {
+    for (const repo of model.repos.values()) {
+      for (const pr of repo.pulls.values()) {
+        for (const c of [...pr.commits, ...pr.formerCommits]) {
+          if (nodeId("SCR", c.oid) === id) return (commitView(model, pr, c)["statusCheckRollup"] as () => View | null)();
+        }
+      }
+    }
+    return null;
+  };
   return {
     repository: (args: { owner: string; name: string }) => {
       const repo = model.repos.get(`${args.owner}/${args.name}`);
@@ -440,7 +482,7 @@ export function queryRoot(model: GitHubModel, rate: { remaining: number; limit: 
       }
       return repositoryView(model, repo);
     },
-    node: (args: { id: string }) => prById(args.id),
+    node: (args: { id: string }) => prById(args.id) ?? rollupById(args.id),
     nodes: (args: { ids: string[] }) => args.ids.map(prById),
     rateLimit: () => ({
       __typename: "RateLimit",

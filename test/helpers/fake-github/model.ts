@@ -117,6 +117,8 @@ export interface FakePullRequest {
   /** A PR from a fork: check_run/check_suite payloads carry an empty `pull_requests` list. */
   fromFork: boolean;
   commits: FakeCommit[];
+  /** Commits a force push took off the branch: GitHub's timeline still names them. */
+  formerCommits: FakeCommit[];
   additions: number;
   deletions: number;
   changedFiles: number;
@@ -293,6 +295,7 @@ export class GitHubModel {
       baseSha: repo.defaultBranchSha,
       fromFork: input.fromFork ?? false,
       commits: [],
+      formerCommits: [],
       additions: input.additions ?? 10,
       deletions: input.deletions ?? 2,
       changedFiles: input.changedFiles ?? 1,
@@ -313,7 +316,10 @@ export class GitHubModel {
       timeline: [],
     };
     repo.pulls.set(number, pr);
-    this.pushCommit(pr, { message: pr.title, timeline: false });
+    // The PR's first commit is in its timeline, as on GitHub, made when the PR was opened.
+    const first = this.pushCommit(pr, { message: pr.title });
+    pr.createdAt = first.committedDate;
+    pr.updatedAt = first.committedDate;
     return pr;
   }
 
@@ -352,6 +358,27 @@ export class GitHubModel {
     pr.mergeabilityPendingReads = this.unknownReadsAfterPush;
     if (options.timeline ?? true) pr.timeline.push({ type: "PullRequestCommit", actor: pr.author, createdAt: now, data: { oid: commit.oid } });
     return commit;
+  }
+
+  /**
+   * Rewrites the head branch (`git push --force`): one new commit replaces every commit of the PR.
+   * The timeline gets the new commit and a HeadRefForcePushedEvent (before, after), as on GitHub.
+   */
+  forcePush(pr: FakePullRequest, actor: string | FakeUser = pr.author): FakeCommit {
+    const before = this.headSha(pr);
+    pr.formerCommits.push(...pr.commits);
+    pr.commits = [];
+    const commit = this.pushCommit(pr, { message: "rewritten" });
+    pr.timeline.push({ type: "HeadRefForcePushedEvent", actor: this.user(actor), createdAt: commit.committedDate, data: { beforeOid: before, afterOid: commit.oid } });
+    return commit;
+  }
+
+  /** A comment on the PR's conversation (an issue comment); its id is GitHub's comment id. */
+  addComment(pr: FakePullRequest, author: string | FakeUser, body: string): { id: number; author: FakeUser; body: string; createdAt: Date } {
+    const now = this.#touch(pr);
+    const comment = { id: this.nextId(), author: this.user(author), body, createdAt: now };
+    pr.timeline.push({ type: "IssueComment", actor: comment.author, createdAt: now, data: { id: comment.id, body } });
+    return comment;
   }
 
   /** A base-branch change that conflicts (or stops conflicting) with the PR. */
@@ -438,11 +465,11 @@ export class GitHubModel {
     return status;
   }
 
-  requestReview(pr: FakePullRequest, reviewer: string | FakeUser): void {
+  requestReview(pr: FakePullRequest, reviewer: string | FakeUser, actor: string | FakeUser = pr.author): void {
     const now = this.#touch(pr);
     const user = this.user(reviewer);
     if (!pr.requestedReviewers.includes(user)) pr.requestedReviewers.push(user);
-    pr.timeline.push({ type: "ReviewRequestedEvent", actor: pr.author, createdAt: now, data: { requestedReviewer: user } });
+    pr.timeline.push({ type: "ReviewRequestedEvent", actor: this.user(actor), createdAt: now, data: { requestedReviewer: user } });
   }
 
   submitReview(pr: FakePullRequest, reviewer: string | FakeUser, state: ReviewState, body = ""): FakeReview {
@@ -454,8 +481,9 @@ export class GitHubModel {
     return review;
   }
 
-  dismissReview(pr: FakePullRequest, review: FakeReview): void {
-    this.#touch(pr);
+  dismissReview(pr: FakePullRequest, review: FakeReview, actor: string | FakeUser = pr.author): void {
+    const now = this.#touch(pr);
+    pr.timeline.push({ type: "ReviewDismissedEvent", actor: this.user(actor), createdAt: now, data: { review, previousReviewState: review.state } });
     review.state = "DISMISSED";
   }
 

@@ -63,6 +63,36 @@ export class WebhookPayloads {
     return this.#delivery("pull_request", payload);
   }
 
+  /** `issue_comment.created` for a comment on the PR's conversation (model.addComment). */
+  issueComment(pr: FakePullRequest, comment: { id: number; author: FakeUser; body: string; createdAt: Date }): WebhookDelivery {
+    const template = exampleOf("issue_comment", "created");
+    const issue = template["issue"] as Record<string, unknown>;
+    const payload: Record<string, unknown> = {
+      ...template,
+      action: "created",
+      issue: {
+        ...issue,
+        number: pr.number,
+        title: pr.title,
+        user: restUser(pr.author),
+        state: pr.state === "OPEN" ? "open" : "closed",
+        pull_request: { url: `${"https://api.github.com"}/repos/${pr.repo.fullName}/pulls/${pr.number}`, html_url: `https://github.com/${pr.repo.fullName}/pull/${pr.number}`, diff_url: null, patch_url: null, merged_at: githubTime(pr.mergedAt) },
+      },
+      comment: {
+        ...(template["comment"] as Record<string, unknown>),
+        id: comment.id,
+        body: comment.body,
+        user: restUser(comment.author),
+        created_at: githubTime(comment.createdAt),
+        updated_at: githubTime(comment.createdAt),
+      },
+      ...this.#envelope(pr, comment.author),
+    };
+    delete payload["organization"];
+    delete payload["enterprise"];
+    return this.#delivery("issue_comment", payload);
+  }
+
   /** `pull_request_review.submitted` (or edited/dismissed) for a review in the model. */
   pullRequestReview(pr: FakePullRequest, review: FakeReview, action = "submitted"): WebhookDelivery {
     const template = exampleOf("pull_request_review", action === "dismissed" ? "dismissed" : "submitted");

@@ -76,7 +76,7 @@ function at(row: unknown, path: string[]): unknown {
 }
 
 /**
- * The rows as column arrays for hyparquet-writer: times as Dates, JSON columns as their text. A
+ * The rows as column arrays for hyparquet-writer: times as Dates, JSON columns as values. A
  * value of another type than its column's (a signal written with another type than declared, a
  * count beyond INT32) is null there, as the InfluxDB reader drops a conflicting field; the JSON
  * lines keep it.
@@ -89,7 +89,7 @@ export function learningColumns(rows: LearningExample[]): Array<{ name: string; 
       const value = at(rows[r], path);
       if (value === null) data[r] = null;
       else if (spec.type === "TIMESTAMP") data[r] = new Date(value as string);
-      else if (spec.type === "JSON") data[r] = JSON.stringify(value);
+      else if (spec.type === "JSON") data[r] = value; // hyparquet-writer serialises JSON columns itself
       else if (spec.type === "INT32" && (!Number.isInteger(value) || Math.abs(value as number) > 2 ** 31 - 1)) data[r] = null;
       else if (spec.type === "STRING" && typeof value !== "string") data[r] = String(value);
       else if ((spec.type === "DOUBLE" || spec.type === "INT32") && typeof value !== "number") data[r] = null;

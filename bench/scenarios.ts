@@ -1,6 +1,7 @@
 import type { BenchScenario } from "./scenario.js";
 import { exportScenario } from "./scenarios/export.js";
 import { influxScenario } from "./scenarios/influx.js";
+import { learningExportScenario } from "./scenarios/learning-export.js";
 import { soakMemory } from "./scenarios/soak.js";
 import { startupScenario } from "./scenarios/startup.js";
 import { sweepBench } from "./scenarios/sweep.js";
@@ -15,6 +16,7 @@ export const scenarios: BenchScenario[] = [
   influxScenario,
   sweepBench,
   exportScenario,
+  learningExportScenario,
   soakMemory,
   startupScenario,
 ];

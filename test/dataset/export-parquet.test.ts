@@ -2,6 +2,8 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
+import { Ajv } from "ajv";
+import addFormats from "ajv-formats";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { memoryIo } from "../../src/cli/cli-io.js";
 import { runCli } from "../../src/cli/run-cli.js";
@@ -54,6 +56,10 @@ describe("export --format parquet", () => {
     await run(["export", "--out", join(dataDir, "x.jsonl")]);
     await run(["export", "--format", "parquet", "--out", join(dataDir, "x.parquet")]);
     const lines = jsonLines(await readFile(join(dataDir, "x.jsonl"), "utf8"));
+    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+    addFormats.default(ajv);
+    const validate = ajv.compile(JSON.parse(await readFile(new URL("../../schemas/example-v2.schema.json", import.meta.url), "utf8")));
+    for (const line of lines) expect(validate(line), JSON.stringify(validate.errors)).toBe(true);
     const { types, rows } = await duckdbRead(join(dataDir, "x.parquet"));
     expect(Object.keys(types)).toEqual(LEARNING_COLUMNS.map((c) => c.name));
     expect(types).toMatchObject({

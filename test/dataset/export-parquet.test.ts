@@ -102,3 +102,18 @@ describe("export --format parquet", () => {
     expect(io.err).toContain(`train: `);
   });
 });
+
+describe("export --format parquet of no examples", () => {
+  it("writes a valid Parquet file with the columns and no rows", async () => {
+    const empty = await mkdtemp(join(tmpdir(), "parquet-empty-"));
+    try {
+      const io = memoryIo({ DATA_DIR: empty, HOME: empty });
+      expect(await runCli(["export", "--format", "parquet", "--out", join(empty, "x.parquet")], io), io.err).toBe(0);
+      const { types, rows } = await duckdbRead(join(empty, "x.parquet"));
+      expect(Object.keys(types)).toEqual(LEARNING_COLUMNS.map((c) => c.name));
+      expect(rows).toEqual([]);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+});

@@ -162,8 +162,12 @@ const byKey = <T>([a]: [string, T], [b]: [string, T]) => (a < b ? -1 : a > b ? 1
  * on which it was taken that ended in `success` (the PR's latest outcome at or after the first
  * time the action was taken on it, exactly the examples' label; the original Flux grouped
  * outcomes by an `action` column outcomes do not have); mean and median `resolution_hours` of
- * those PRs; and PRs by the result of their latest outcome. `since` bounds observations,
- * actions and outcomes counted; outcomes after an action are looked up in all the data read.
+ * those PRs; and PRs by the result of their latest outcome. The same figures per agent (the PR
+ * author's attribution) and per repository, each with the success rate's Wilson 95% interval,
+ * median and p90 hours to outcome, and the share of actions improved within 24 h (the schema-2
+ * examples' `labels.h24.improved`: stats are built from the same examples as the export).
+ * `since` bounds observations, actions and outcomes counted; outcomes after an action are
+ * looked up in all the data read.
  */
 export async function computeStats(
   /** Batches of points: readJournalBatches, or inBatches(store.read(range)). */

@@ -2,6 +2,7 @@ import type { BenchScenario } from "./scenario.js";
 import { backfillBench } from "./scenarios/backfill.js";
 import { exportScenario } from "./scenarios/export.js";
 import { influxScenario } from "./scenarios/influx.js";
+import { learningExportScenario } from "./scenarios/learning-export.js";
 import { soakMemory } from "./scenarios/soak.js";
 import { startupScenario } from "./scenarios/startup.js";
 import { sweepBench } from "./scenarios/sweep.js";
@@ -17,6 +18,7 @@ export const scenarios: BenchScenario[] = [
   influxScenario,
   sweepBench,
   exportScenario,
+  learningExportScenario,
   soakMemory,
   startupScenario,
   scaleOut,

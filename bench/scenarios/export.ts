@@ -15,7 +15,7 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
  * app writes them), ~4 actions and, for 3 PRs in 4, an outcome; 1% of observations written twice
  * (redelivered webhooks). Lines are in write order, roughly but not exactly time order.
  */
-async function writeJournal(dir: string, total: number): Promise<void> {
+export async function writeJournal(dir: string, total: number): Promise<void> {
   await mkdir(dir, { recursive: true });
   const stream = createWriteStream(join(dir, "2026-02-05.jsonl"));
   let written = 0;
@@ -76,13 +76,17 @@ interface ChildResult {
   code: number;
 }
 
-/** Runs `pr-telemetry export` (the built CLI) in a child; its own peak RSS and wall time. */
+/**
+ * Runs `pr-telemetry export --schema 1` (the built CLI) in a child; its own peak RSS and wall
+ * time. Schema 1 keeps this scenario's figures comparable with the runs before schema 2 (issue 13
+ * measures schema 2 in `learning export`).
+ */
 function exportInChild(dataDir: string, out: string, nodeArgs: string[] = []): Promise<ChildResult> {
   const cli = pathToFileURL(join(ROOT, "dist/cli/run-cli.js")).href;
   const code = `const { runCli } = await import(${JSON.stringify(cli)});
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
-const code = await runCli(["export", "--from", "journal", "--out", ${JSON.stringify(out)}]);
+const code = await runCli(["export", "--schema", "1", "--from", "journal", "--out", ${JSON.stringify(out)}]);
 const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;

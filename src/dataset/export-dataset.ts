@@ -3,14 +3,19 @@ import { basename } from "node:path";
 import type { Config } from "../config.js";
 import { InputError } from "../errors.js";
 import { datasetCard } from "./dataset-card.js";
-import { emptyExportCounts, exportLines, KIND_MEASUREMENT, type ExportCounts, type ExportKind } from "./export-lines.js";
+import { emptyExportCounts, exportLines, KIND_MEASUREMENT, type ExportCounts, type ExportKind, type SchemaVersion } from "./export-lines.js";
 import { openPointSource, type SourceName } from "./open-point-source.js";
 import type { SortCounts } from "./sorted-points.js";
 import { UnreadableLines } from "./unreadable-lines.js";
-import { isSpecialFile, siblingPath, writeExport, type WriteResult } from "./write-export.js";
+import { isSpecialFile, siblingPath, writeExport, type ExportFormat, type WriteResult } from "./write-export.js";
 
 export interface ExportOptions {
   kind: ExportKind;
+  /** Examples' schema (default 2); 1 writes the frozen schema-1 lines. */
+  schema?: SchemaVersion | undefined;
+  format?: ExportFormat | undefined;
+  /** Agent logins beyond the default map. */
+  agents?: Record<string, string> | undefined;
   from?: SourceName | undefined;
   since?: Date | undefined;
   until?: Date | undefined;
@@ -25,6 +30,7 @@ export interface ExportOptions {
 
 export interface ExportSummary {
   kind: ExportKind;
+  schema: SchemaVersion;
   source: string;
   counts: ExportCounts;
   written: WriteResult;
@@ -47,6 +53,14 @@ export async function exportDataset(
   if (options.split && options.out === "-") {
     throw new InputError("--split writes three files: name the export with --out FILE (e.g. --out data/export.jsonl)", "split");
   }
+  const schema = options.schema ?? 2;
+  const format = options.format ?? "jsonl";
+  if (format === "parquet" && !(options.kind === "examples" && schema === 2)) {
+    throw new InputError("--format parquet writes schema-2 examples only: use --kind examples (and --schema 2), or --format jsonl", "format");
+  }
+  if (format === "parquet" && options.out === "-") {
+    throw new InputError("--format parquet writes a file: name it with --out FILE (e.g. --out data/export.parquet)", "out");
+  }
   const started = performance.now();
   const unreadable = new UnreadableLines();
   const source = openPointSource(config, options.from, unreadable.skipped);
@@ -62,10 +76,10 @@ export async function exportDataset(
     };
     const lines = exportLines(
       source.read(range),
-      { kind: options.kind, since: options.since, tmpDir: options.tmpDir, runBytes: options.runBytes, onProgress: io.onProgress, unreadable },
+      { kind: options.kind, schema, agents: options.agents, since: options.since, tmpDir: options.tmpDir, runBytes: options.runBytes, onProgress: io.onProgress, unreadable },
       counts,
     );
-    written = await writeExport(lines, { out: options.out, split: options.split, stdout: io.stdout, tmpDir: options.tmpDir });
+    written = await writeExport(lines, { out: options.out, split: options.split, stdout: io.stdout, tmpDir: options.tmpDir, format });
   } finally {
     unreadable.close();
     await source.close();
@@ -77,6 +91,8 @@ export async function exportDataset(
     card = siblingPath(options.out, "card.md");
     const text = datasetCard({
       kind: options.kind,
+      schema,
+      format,
       from: source.label,
       since: options.since,
       until: options.until,
@@ -89,7 +105,7 @@ export async function exportDataset(
     });
     await writeFile(card, text);
   }
-  return { kind: options.kind, source: source.label, counts, written, card, skippedLines, seconds: (performance.now() - started) / 1000 };
+  return { kind: options.kind, schema, source: source.label, counts, written, card, skippedLines, seconds: (performance.now() - started) / 1000 };
 }
 
 const n = (x: number) => x.toLocaleString("en-US");

@@ -4,7 +4,10 @@ import { mkdtemp, rename, rm, stat, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { StoreError } from "../errors.js";
+import { fileWriter, ParquetWriter, schemaFromColumnData } from "hyparquet-writer";
+import { InputError, StoreError } from "../errors.js";
+import type { LearningExample } from "./build-learning-examples.js";
+import { LEARNING_COLUMNS, learningColumns } from "./learning-columns.js";
 import type { ExportLine } from "./export-lines.js";
 import { assignSplits, SPLIT_NAMES, type SplitName, type SplitPr } from "./parse-split.js";
 
@@ -19,10 +22,90 @@ export interface WriteResult {
   splits?: Record<SplitName, SplitCounts & { file: string }> | undefined;
 }
 
-/** `export.jsonl` -> `export.train.jsonl`; the card: `export.card.md`. */
+/** What `export --format` writes: JSON lines, or a Parquet file (schema-2 examples only). */
+export const FORMATS = ["jsonl", "parquet"] as const;
+export type ExportFormat = (typeof FORMATS)[number];
+
+/** `export.jsonl` -> `export.train.jsonl`; the card: `export.card.md` (`.parquet` likewise). */
 export function siblingPath(out: string, part: string): string {
-  const base = out.endsWith(".jsonl") ? out.slice(0, -".jsonl".length) : out;
+  const ext = [".jsonl", ".parquet"].find((e) => out.endsWith(e));
+  const base = ext ? out.slice(0, -ext.length) : out;
   return `${base}.${part}`;
+}
+
+/** Where lines go: a JSON-lines file, or a Parquet file. */
+interface Sink {
+  readonly path: string;
+  write(lines: ExportLine[]): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+class JsonlSink implements Sink {
+  #file: OutputFile;
+  constructor(readonly path: string, direct = false) {
+    this.#file = new OutputFile(path, direct);
+  }
+  write(lines: ExportLine[]): Promise<void> {
+    return this.#file.write(joinLines(lines));
+  }
+  commit(): Promise<void> {
+    return this.#file.commit();
+  }
+  abort(): Promise<void> {
+    return this.#file.abort();
+  }
+}
+
+/** Rows buffered per row group: 10,000 examples (~2 KB each as objects) keep RSS flat whatever the export size. */
+const PARQUET_ROW_GROUP = 10_000;
+
+/**
+ * A Parquet file written a row group at a time (hyparquet-writer's ParquetWriter over its
+ * buffered file writer), under a temporary name renamed into place once complete.
+ */
+class ParquetSink implements Sink {
+  readonly partial: string;
+  #writer: ParquetWriter;
+  #rows: LearningExample[] = [];
+  constructor(readonly path: string, direct = false) {
+    this.partial = direct ? path : `${path}.partial`;
+    const columns = LEARNING_COLUMNS.map((c) => ({ name: c.name, data: [], type: c.type }));
+    try {
+      this.#writer = new ParquetWriter({ writer: fileWriter(this.partial), schema: schemaFromColumnData({ columnData: columns }), createdBy: "pr-telemetry" });
+    } catch (err) {
+      throw new StoreError(`cannot write ${path}: ${(err as Error).message}; check that its folder exists and is writable`);
+    }
+  }
+  async write(lines: ExportLine[]): Promise<void> {
+    for (const line of lines) {
+      if (!line.row) throw new InputError("--format parquet writes schema-2 examples only: use --kind examples --schema 2, or --format jsonl", "format");
+      this.#rows.push(line.row);
+    }
+    if (this.#rows.length >= PARQUET_ROW_GROUP) this.#flush();
+  }
+  #flush(): void {
+    if (!this.#rows.length) return;
+    const rows = this.#rows;
+    this.#rows = [];
+    try {
+      void this.#writer.write({ columnData: learningColumns(rows) as never, rowGroupSize: rows.length });
+    } catch (err) {
+      throw new StoreError(`cannot write ${this.path}: ${(err as Error).message}`);
+    }
+  }
+  async commit(): Promise<void> {
+    this.#flush();
+    this.#writer.finish();
+    if (this.partial !== this.path) await rename(this.partial, this.path);
+  }
+  async abort(): Promise<void> {
+    if (this.partial !== this.path) await unlink(this.partial).catch(() => undefined);
+  }
+}
+
+function openSink(format: ExportFormat, path: string, direct = false): Sink {
+  return format === "parquet" ? new ParquetSink(path, direct) : new JsonlSink(path, direct);
 }
 
 /**
@@ -78,16 +161,18 @@ class OutputFile {
  */
 export async function writeExport(
   lines: AsyncIterable<ExportLine[]>,
-  target: { out: string; split?: [number, number, number] | undefined; stdout: (text: string) => void; tmpDir?: string | undefined },
+  target: { out: string; split?: [number, number, number] | undefined; stdout: (text: string) => void; tmpDir?: string | undefined; format?: ExportFormat | undefined },
 ): Promise<WriteResult> {
+  const format = target.format ?? "jsonl";
   if (!target.split) {
     if (target.out === "-") {
+      if (format === "parquet") throw new InputError("--format parquet writes a file: name it with --out FILE (e.g. --out data/export.parquet)", "out");
       for await (const batch of lines) target.stdout(joinLines(batch));
       return { files: [] };
     }
-    const file = new OutputFile(target.out, await isSpecialFile(target.out));
+    const file = openSink(format, target.out, await isSpecialFile(target.out));
     try {
-      for await (const batch of lines) await file.write(joinLines(batch));
+      for await (const batch of lines) await file.write(batch);
       await file.commit();
     } catch (err) {
       await file.abort();
@@ -97,7 +182,7 @@ export async function writeExport(
   }
 
   const dir = await mkdtemp(join(target.tmpDir ?? tmpdir(), "pr-telemetry-split-"));
-  const files = SPLIT_NAMES.map((name) => new OutputFile(siblingPath(target.out, `${name}.jsonl`)));
+  const files = SPLIT_NAMES.map((name) => openSink(format, siblingPath(target.out, `${name}.${format}`)));
   try {
     // Pass 1: each line tagged with its PR's index; the PRs' newest times.
     const prs: SplitPr[] = [];
@@ -107,6 +192,7 @@ export async function writeExport(
     for await (const batch of lines) {
       let text = "";
       for (const line of batch) {
+        if (format === "parquet" && !line.row) throw new InputError("--format parquet writes schema-2 examples only: use --kind examples --schema 2, or --format jsonl", "format");
         if (line.group !== lastGroup) {
           lastGroup = line.group;
           prs.push({ repo: line.repo, pr: line.pr, lastMs: line.timeMs });
@@ -122,11 +208,14 @@ export async function writeExport(
     await staged.commit();
     // Pass 2: route each line to its PR's file.
     const assigned = assignSplits(prs, target.split);
-    const fileOf: Record<SplitName, OutputFile> = { train: files[0]!, validation: files[1]!, test: files[2]! };
+    const fileOf: Record<SplitName, Sink> = { train: files[0]!, validation: files[1]!, test: files[2]! };
     const input = createInterface({ input: createReadStream(staged.path), crlfDelay: Infinity });
     for await (const row of input) {
       const tab = row.indexOf("\t");
-      await fileOf[assigned[Number(row.slice(0, tab))]!].write(row.slice(tab + 1) + "\n");
+      const text = row.slice(tab + 1);
+      // The staged file holds the JSON lines: a Parquet split reads each one back into its row.
+      const line = { group: "", repo: "", pr: 0, timeMs: 0, line: text, row: format === "parquet" ? (JSON.parse(text) as LearningExample) : undefined };
+      await fileOf[assigned[Number(row.slice(0, tab))]!].write([line]);
     }
     for (const f of files) await f.commit();
     const splits = {} as Record<SplitName, SplitCounts & { file: string }>;

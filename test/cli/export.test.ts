@@ -69,10 +69,34 @@ describe("pr-telemetry export", () => {
     expect(code).toBe(0);
     const lines = jsonLines(await readFile(file, "utf8"));
     expect(lines).toHaveLength(10);
+    const validate = await validator("example-v2");
+    for (const line of lines) expect(validate(line), JSON.stringify(validate.errors)).toBe(true);
+    const card = await readFile(join(dataDir, "export.card.md"), "utf8");
+    expect(card).toContain("# pr-telemetry dataset: examples (schema 2)");
+    expect(card).toContain("`pr-telemetry export --kind examples --schema 2 --format jsonl`");
+    expect(card).toContain("examples: 10; censored (no outcome yet): 1; without signals: 0");
+    expect(card).toMatch(/- time range of the actions: 2026-\S+ to 2026-\S+/);
+    expect(card).toMatch(/- labels censored \(data ends before the horizon\): 1 h: \d+; 6 h: \d+; 24 h: \d+/);
+    expect(card).toContain("### Features (as of the action's time)");
+    expect(card).toContain("### Labels (what happened after)");
+    expect(card).toContain("Nothing after the action's time is read for any of them.");
+    // Every key of a line is described in the card.
+    for (const key of Object.keys(lines[0]!)) expect(card, key).toContain(`\`${key}`);
+    expect(err).toContain(`dataset card: ${join(dataDir, "export.card.md")}`);
+    expect((await readdir(dataDir)).filter((f) => f.endsWith(".partial"))).toEqual([]);
+  });
+
+  it("--schema 1 writes the former lines, valid against schemas/example.schema.json", async () => {
+    await writeJournal(join(dataDir, "journal"), tenPrs());
+    const file = join(dataDir, "export.jsonl");
+    const { code, err } = await run(["export", "--schema", "1", "--out", file, "--repo", R]);
+    expect(code).toBe(0);
+    const lines = jsonLines(await readFile(file, "utf8"));
+    expect(lines).toHaveLength(10);
     const validate = await validator("example");
     for (const line of lines) expect(validate(line), JSON.stringify(validate.errors)).toBe(true);
     const card = await readFile(join(dataDir, "export.card.md"), "utf8");
-    expect(card).toContain("# pr-telemetry dataset: examples");
+    expect(card).toContain("# pr-telemetry dataset: examples\n");
     expect(card).toContain("examples: 10; censored (no outcome yet): 1; without signals: 0");
     expect(card).toContain("## Labels");
     expect(err).toContain(`dataset card: ${join(dataDir, "export.card.md")}`);
@@ -189,6 +213,10 @@ describe("pr-telemetry export", () => {
     [["export", "--repo", "dappcore"], /--repo "dappcore" is not owner\/name/],
     [["export", "--kind", "everything"], /Invalid values[\s\S]*kind/],
     [["export", "--from", "influx"], /--from influx needs InfluxDB configured/],
+    [["export", "--format", "parquet"], /--format parquet writes a file: name it with --out FILE/],
+    [["export", "--format", "parquet", "--schema", "1", "--out", "x.parquet"], /--format parquet writes schema-2 examples only/],
+    [["export", "--format", "parquet", "--kind", "observations", "--out", "x.parquet"], /--format parquet writes schema-2 examples only/],
+    [["export", "--schema", "3"], /Invalid values[\s\S]*schema/],
   ])("refuses %j with exit code 2", async (args, message) => {
     const { code, err, out: stdout } = await run(args);
     expect(code).toBe(2);

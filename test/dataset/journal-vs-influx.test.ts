@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -117,6 +117,44 @@ describe("export from the journal and from InfluxDB 1.6", () => {
     expect(journal.duplicates).toBe(40);
     expect(fromInflux.duplicates).toBe(0);
     expect({ ...fromInflux, duplicates: 0 }).toEqual({ ...journal, duplicates: 0 });
+  });
+
+  it("the README's InfluxQL success rate by action, joined on (repo, pr), equals stats' successRate", async () => {
+    const readme = await readFile(new URL("../../README.md", import.meta.url), "utf8");
+    const queries = readme.split("\n").filter((l) => l.startsWith('SELECT last("result")') || l.startsWith('SELECT "action" FROM'));
+    expect(queries).toHaveLength(2);
+    const [outcomeQuery, actionQuery] = queries.map((q) => q.replace("time > now() - 90d", "time > '2026-01-01T00:00:00Z'")) as [string, string];
+    const latest = new Map<string, { result: string; timeMs: number }>();
+    for (const series of (await influx.query(outcomeQuery))[0]!.series ?? []) {
+      const [time, result] = series.values[0] as [string, string];
+      latest.set(`${series.tags!.repo}#${series.tags!.pr}`, { result, timeMs: Date.parse(time) });
+    }
+    // Each action's first time on each PR, then the PR's latest outcome at or after it.
+    const first = new Map<string, { action: string; pr: string; timeMs: number }>();
+    for (const series of (await influx.query(actionQuery))[0]!.series ?? []) {
+      const pr = `${series.tags!.repo}#${series.tags!.pr}`;
+      for (const [time, action] of series.values as Array<[string, string]>) {
+        const key = `${pr} ${action}`;
+        if (!first.has(key)) first.set(key, { action, pr, timeMs: Date.parse(time) });
+      }
+    }
+    const rate = new Map<string, { success: number; resolved: number }>();
+    for (const { action, pr, timeMs } of first.values()) {
+      const outcome = latest.get(pr);
+      if (!outcome || outcome.timeMs < timeMs) continue;
+      const r = rate.get(action) ?? { success: 0, resolved: 0 };
+      r.resolved++;
+      if (outcome.result === "success") r.success++;
+      rate.set(action, r);
+    }
+    const io = memoryIo({ DATA_DIR: dataDir, HOME: dataDir, INFLUX_HOST: influx.url, INFLUX_DATABASE: influx.database });
+    expect(await runCli(["stats", "--json", "--from", "influx"], io)).toBe(0);
+    const stats = JSON.parse(io.out) as { actions: Array<{ action: string; successRate: number | null; resolved: number }> };
+    expect(stats.actions.length).toBeGreaterThan(2);
+    for (const a of stats.actions) {
+      const r = rate.get(a.action);
+      expect([a.action, r?.resolved ?? 0, r ? r.success / r.resolved : null]).toEqual([a.action, a.resolved, a.successRate]);
+    }
   });
 
   it("is InfluxDB by default when it is configured", async () => {

@@ -29,6 +29,8 @@ export interface Config {
   stuckObservationMs: number;
   influx: InfluxConfig | undefined;
   actionsApiToken: string | undefined;
+  /** When set, GET /metrics asks for `Authorization: Bearer <METRICS_TOKEN>`; open otherwise (like /health). */
+  metricsToken: string | undefined;
   orchestratorLogins: string[];
   sweepIntervalMinutes: number;
   /** How far ahead of now a time given to record-action/record-outcome or the actions API may be. */
@@ -131,6 +133,7 @@ const envSchema = z.object({
   INFLUX_USERNAME: optionalString,
   INFLUX_PASSWORD: optionalString,
   ACTIONS_API_TOKEN: optionalString,
+  METRICS_TOKEN: optionalString,
   ORCHESTRATOR_LOGINS: optionalString,
   SWEEP_INTERVAL_MINUTES: intString("SWEEP_INTERVAL_MINUTES", 0, 15),
   MAX_FUTURE_HOURS: intString("MAX_FUTURE_HOURS", 0, 24),
@@ -173,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stuckObservationMs: e.STUCK_OBSERVATION_SECONDS * 1000,
     influx: influxConfig(e, warnings, env),
     actionsApiToken: e.ACTIONS_API_TOKEN,
+    metricsToken: e.METRICS_TOKEN?.trim(),
     orchestratorLogins: (e.ORCHESTRATOR_LOGINS ?? "")
       .split(/[\s,]+/)
       .map((s) => s.trim())

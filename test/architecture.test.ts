@@ -37,6 +37,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   sweep: ["actions", "github", "outcomes", "pipeline", "repo-config", "runtime", "signals", "store"],
   http: ["actions", "outcomes", "pipeline", "runtime", "store"],
   dataset: ["store"],
+  // The app's own Prometheus metrics: prom-client only; the app wires what they count.
+  metrics: [],
   // The app's one read of the journal at start: the counters', the redelivery checks' and the sweep's.
   startup: ["actions", "store", "sweep"],
 };

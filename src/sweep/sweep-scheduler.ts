@@ -18,6 +18,8 @@ export interface SweepSchedulerOptions {
   random?: () => number;
   /** What the sweep knows from the store, e.g. seeded by the app's start-up pass (default: empty, read at the first sweep). */
   memory?: SweepMemory;
+  /** Hears of each finished sweep's summary (the /metrics sweep progress). */
+  onSweep?: ((summary: SweepSummary) => void) | undefined;
 }
 
 /** Up to 10% (at most a minute) either way, so several instances do not sweep in step. */
@@ -74,6 +76,7 @@ export function startSweepScheduler(app: Probot, runtime: Runtime, options: Swee
       });
       const level = summary.failures.length || summary.stoppedEarly ? "warn" : "info";
       log[level]({ sweep: summary }, "sweep done");
+      options.onSweep?.(summary);
       return summary;
     } catch (error) {
       // Listing installations failed (GitHub down, bad credentials): the next tick tries again.

@@ -4,6 +4,7 @@ import { recordAction } from "./commands/record-action.js";
 import { recordOutcome } from "./commands/record-outcome.js";
 import { statsCommand } from "./commands/stats.js";
 import { sweep } from "./commands/sweep.js";
+import { timelineCommand } from "./commands/timeline.js";
 
 /** Every `pr-telemetry` command, in the order `--help` lists them. */
 export const commands: CliCommand[] = [
@@ -12,4 +13,5 @@ export const commands: CliCommand[] = [
   sweep,
   exportCommand,
   statsCommand,
+  timelineCommand,
 ];

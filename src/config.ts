@@ -32,6 +32,8 @@ export interface Config {
   /** When set, GET /metrics asks for `Authorization: Bearer <METRICS_TOKEN>`; open otherwise (like /health). */
   metricsToken: string | undefined;
   orchestratorLogins: string[];
+  /** PR_TELEMETRY_AGENTS: logins of coding agents and the agent each one is, for `export` and `stats`. */
+  agentLogins: Record<string, string>;
   sweepIntervalMinutes: number;
   /** How far ahead of now a time given to record-action/record-outcome or the actions API may be. */
   maxFutureHours: number;
@@ -112,6 +114,9 @@ const urlString = (name: string, fallback: string) =>
       return v.replace(/\/+$/, "");
     });
 
+/** An agent's name in the dataset (PR_TELEMETRY_AGENTS, `agents:` of pr-telemetry.yml): a short word (jules, amazon-q). */
+export const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
 /** The variables pr-telemetry reads, each with its validation; a forgotten one is a compile error. */
 const envSchema = z.object({
   DATA_DIR: optionalString,
@@ -135,6 +140,21 @@ const envSchema = z.object({
   ACTIONS_API_TOKEN: optionalString,
   METRICS_TOKEN: optionalString,
   ORCHESTRATOR_LOGINS: optionalString,
+  PR_TELEMETRY_AGENTS: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const map: Record<string, string> = {};
+      for (const entry of (value ?? "").split(/[\s,]+/).filter(Boolean)) {
+        const [login, agent, ...rest] = entry.split("=");
+        if (!login || !agent || rest.length || !AGENT_NAME.test(agent)) {
+          ctx.addIssue({ code: "custom", message: `PR_TELEMETRY_AGENTS must be login=agent pairs separated by commas (e.g. my-agent[bot]=myagent), got "${entry}"` });
+          return z.NEVER;
+        }
+        map[login] = agent;
+      }
+      return map;
+    }),
   SWEEP_INTERVAL_MINUTES: intString("SWEEP_INTERVAL_MINUTES", 0, 15),
   MAX_FUTURE_HOURS: intString("MAX_FUTURE_HOURS", 0, 24),
   APP_ID: optionalString,
@@ -181,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .split(/[\s,]+/)
       .map((s) => s.trim())
       .filter(Boolean),
+    agentLogins: e.PR_TELEMETRY_AGENTS,
     sweepIntervalMinutes: e.SWEEP_INTERVAL_MINUTES,
     maxFutureHours: e.MAX_FUTURE_HOURS,
     github: {

@@ -150,3 +150,17 @@ describe("loadConfig: InfluxDB misconfiguration names the variable and what to s
     expect(config.warnings[0]).toMatch(/^INFLUX_HOST is set but neither a token .* nor INFLUX_DATABASE is/);
   });
 });
+
+describe("loadConfig: PR_TELEMETRY_AGENTS", () => {
+  it("reads login=agent pairs (commas or spaces), empty by default", () => {
+    expect(load({}).agentLogins).toEqual({});
+    expect(load({ PR_TELEMETRY_AGENTS: "my-agent[bot]=myagent, Other=amazon-q" }).agentLogins).toEqual({ "my-agent[bot]": "myagent", Other: "amazon-q" });
+  });
+
+  it("refuses an entry that is not login=agent, naming it", () => {
+    expect(fails({ PR_TELEMETRY_AGENTS: "my-agent[bot]" })).toBe(
+      'Invalid configuration: PR_TELEMETRY_AGENTS must be login=agent pairs separated by commas (e.g. my-agent[bot]=myagent), got "my-agent[bot]"',
+    );
+    expect(fails({ PR_TELEMETRY_AGENTS: "a=b=c" })).toMatch(/got "a=b=c"/);
+  });
+});

@@ -1,4 +1,4 @@
-import type { Stats } from "./compute-stats.js";
+import type { OutcomeFigures, Stats } from "./compute-stats.js";
 
 /** Left-aligned text columns, numbers right-aligned. */
 function table(header: string[], rows: Array<Array<string | number>>): string {
@@ -11,6 +11,25 @@ function table(header: string[], rows: Array<Array<string | number>>): string {
 }
 
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
+const percent = (x: number | null) => (x === null ? "-" : `${round(x * 100, 1)}%`);
+
+const FIGURE_HEADERS = ["taken", "PRs", "resolved", "success", "success rate", "95% CI", "open", "mean hours", "median hours", "to outcome (median/p90 h)", "improved 24h"];
+
+function figureCells(a: OutcomeFigures): Array<string | number> {
+  return [
+    a.taken,
+    a.prs,
+    a.resolved,
+    a.success,
+    percent(a.successRate),
+    a.wilson95 ? `${percent(a.wilson95.low)}-${percent(a.wilson95.high)}` : "-",
+    a.open,
+    a.resolutionHours ? round(a.resolutionHours.mean) : "-",
+    a.resolutionHours ? round(a.resolutionHours.median) : "-",
+    a.hoursToOutcome ? `${round(a.hoursToOutcome.median)}/${round(a.hoursToOutcome.p90)}` : "-",
+    percent(a.improvedWithin24h),
+  ];
+}
 
 /** The readable report `stats` prints without --json. */
 export function formatStats(stats: Stats): string {
@@ -26,23 +45,15 @@ export function formatStats(stats: Stats): string {
       : "  (none)",
   );
   out.push("", "Actions by type (success rate = PRs whose latest outcome after the action is success / PRs with an outcome)");
+  out.push(stats.actions.length ? table(["action", ...FIGURE_HEADERS], stats.actions.map((a) => [a.action, ...figureCells(a)])) : "  (none)");
+  out.push("", "By agent (the PR author: an agent's name, an unknown bot's login, (human))");
+  out.push(stats.agents.length ? table(["agent", "kind", ...FIGURE_HEADERS], stats.agents.map((a) => [a.key, a.author_kind ?? "-", ...figureCells(a)])) : "  (none)");
+  out.push("", "By repository");
+  out.push(stats.repos.length ? table(["repo", ...FIGURE_HEADERS], stats.repos.map((a) => [a.key, ...figureCells(a)])) : "  (none)");
   out.push(
-    stats.actions.length
-      ? table(
-          ["action", "taken", "PRs", "resolved", "success", "success rate", "open", "mean hours", "median hours"],
-          stats.actions.map((a) => [
-            a.action,
-            a.taken,
-            a.prs,
-            a.resolved,
-            a.success,
-            a.successRate === null ? "-" : `${round(a.successRate * 100, 1)}%`,
-            a.open,
-            a.resolutionHours ? round(a.resolutionHours.mean) : "-",
-            a.resolutionHours ? round(a.resolutionHours.median) : "-",
-          ]),
-        )
-      : "  (none)",
+    "",
+    "  95% CI: Wilson interval of the success rate; to outcome: hours from the action to the outcome (median, p90);",
+    "  improved 24h: share of the actions followed within 24 h by checks or threads reaching 0, mergeable, CLEAN or a new approval.",
   );
   out.push("", "Outcomes (PRs by their latest outcome)");
   out.push(stats.outcomes.length ? table(["result", "PRs"], stats.outcomes.map((o) => [o.result, o.prs])) : "  (none)");

@@ -14,6 +14,7 @@ const EXPECTED: Record<keyof RepoConfig, string> = {
   orchestrators: "a list of logins, e.g. [my-bot[bot]]",
   sweep_interval_minutes: "a whole number of minutes, 0 or more (no quotes)",
   action_patterns: "a mapping from snake_case action names to lists of regular expressions",
+  agents: "a mapping from logins to agent names, e.g. {my-agent[bot]: myagent}",
 };
 
 const KEYS = Object.keys(repoConfigSchema.shape) as Array<keyof RepoConfig>;
@@ -27,7 +28,7 @@ const KEYS = Object.keys(repoConfigSchema.shape) as Array<keyof RepoConfig>;
 export function parseRepoConfig(raw: unknown): { config: RepoConfig; problems: RepoConfigProblem[] } {
   if (raw === null || raw === undefined) return { config: DEFAULT_REPO_CONFIG, problems: [] };
   if (typeof raw !== "object" || Array.isArray(raw)) {
-    return { config: DEFAULT_REPO_CONFIG, problems: [{ key: "(file)", value: show(raw), expected: "a YAML mapping of the keys enabled, orchestrators, sweep_interval_minutes, action_patterns" }] };
+    return { config: DEFAULT_REPO_CONFIG, problems: [{ key: "(file)", value: show(raw), expected: `a YAML mapping of the keys ${KEYS.join(", ")}` }] };
   }
   const input = raw as Record<string, unknown>;
   const kept: Record<string, unknown> = {};

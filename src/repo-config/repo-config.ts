@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AGENT_NAME } from "../config.js";
 
 /**
  * A repository's `.github/pr-telemetry.yml` (org-wide defaults come from the org's `.github`
@@ -19,6 +20,11 @@ export const repoConfigSchema = z.object({
    * src/actions/classify-comment.ts). A comment nothing matches is the action `comment`.
    */
   action_patterns: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/), z.array(z.string())).optional(),
+  /**
+   * Logins of coding agents and the agent each one is (`my-agent[bot]: myagent`), added to the
+   * dataset's default map (src/dataset/agent-attribution.ts) for `export` and `stats`.
+   */
+  agents: z.record(z.string().min(1), z.string().regex(AGENT_NAME)).optional(),
 });
 
 export type RepoConfig = z.infer<typeof repoConfigSchema>;

@@ -26,9 +26,18 @@ describe("a repository config with valid and invalid keys", () => {
       problems: [
         { key: "enabled", value: '"no"', expected: "true or false" },
         { key: "action_patterns", value: '{"Not Snake":["x"]}', expected: "a mapping from snake_case action names to lists of regular expressions" },
-        { key: "enable", value: "false", expected: "no such key (known: enabled, orchestrators, sweep_interval_minutes, action_patterns)" },
+        { key: "enable", value: "false", expected: "no such key (known: enabled, orchestrators, sweep_interval_minutes, action_patterns, agents)" },
       ],
     });
+  });
+
+  it("keeps agents: as a mapping from logins to agent names, and refuses a name that is not one word", () => {
+    expect(parseRepoConfig({ agents: { "my-agent[bot]": "myagent" } }).config.agents).toEqual({ "my-agent[bot]": "myagent" });
+    expect(parseRepoConfig({ agents: { "my-agent[bot]": "my agent" } })).toEqual({
+      config: { enabled: true, orchestrators: [] },
+      problems: [{ key: "agents", value: '{"my-agent[bot]":"my agent"}', expected: "a mapping from logins to agent names, e.g. {my-agent[bot]: myagent}" }],
+    });
+    expect(parseRepoConfig({ agents: ["jules[bot]"] }).problems.map((p) => p.key)).toEqual(["agents"]);
   });
 
   it("a file that is not a mapping gives the defaults and one problem; no file gives the defaults and none", () => {

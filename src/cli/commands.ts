@@ -2,6 +2,7 @@ import type { CliCommand } from "./command.js";
 import { exportCommand } from "./commands/export.js";
 import { recordAction } from "./commands/record-action.js";
 import { recordOutcome } from "./commands/record-outcome.js";
+import { reportCommand } from "./commands/report.js";
 import { statsCommand } from "./commands/stats.js";
 import { sweep } from "./commands/sweep.js";
 import { timelineCommand } from "./commands/timeline.js";
@@ -14,4 +15,5 @@ export const commands: CliCommand[] = [
   exportCommand,
   statsCommand,
   timelineCommand,
+  reportCommand,
 ];

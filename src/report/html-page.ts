@@ -63,39 +63,42 @@ function chartLibraries(): string {
 }
 
 /**
- * The browser side: draws each chart of the page's data with Plot. The main mark of each chart is
- * labelled "primary" (an aria-label on its <g>) so a test can count what was drawn. Hand-written:
+ * The browser side: draws each chart of the page's data with Plot. The main mark of each chart has
+ * the class "primary" on its <g> so a test can count what was drawn. Hand-written:
  * it is the few lines that turn our chart specs into Plot calls.
  */
 const CHART_SCRIPT = `
 (function () {
   var page = JSON.parse(document.getElementById("page-data").textContent);
   var pct = function (d) { return Math.round(d * 100) + "%"; };
+  // Rows in the order the data gives them (Plot would sort them by name).
+  var keys = function (data) { return data.map(function (d) { return d.key; }).filter(function (k, i, all) { return all.indexOf(k) === i; }); };
   var draw = {
     rate: function (s) {
-      return Plot.plot({ marginLeft: 170, x: { domain: [0, 1], tickFormat: pct, label: s.label, grid: true }, y: { label: null },
-        marks: [Plot.barX(s.data, { y: "key", x: "rate", fill: "#4e79a7", ariaLabel: "primary", title: function (d) { return d.key + ": " + pct(d.rate) + " of " + d.n; } }),
+      return Plot.plot({ marginLeft: 170, x: { domain: [0, 1], tickFormat: pct, label: s.label, grid: true }, y: { label: null, domain: keys(s.data) },
+        marks: [Plot.barX(s.data, { y: "key", x: "rate", fill: "#4e79a7", className: "primary", title: function (d) { return d.key + ": " + pct(d.rate) + " of " + d.n; } }),
           Plot.ruleY(s.data.filter(function (d) { return d.low !== null; }), { y: "key", x1: "low", x2: "high", stroke: "#222", strokeWidth: 2 }),
           Plot.text(s.data, { y: "key", x: "rate", text: function (d) { return pct(d.rate) + " (n=" + d.n + ")"; }, dx: 28, fontSize: 10 })] });
     },
     distribution: function (s) {
-      return Plot.plot({ marginLeft: 170, x: { label: s.label, grid: true }, y: { label: null },
-        marks: [Plot.dot(s.data, { y: "key", x: "value", r: 3, fillOpacity: 0.5, fill: "#4e79a7", ariaLabel: "primary" }),
+      return Plot.plot({ marginLeft: 170, x: { label: s.label, grid: true }, y: { label: null, domain: keys(s.data.concat(s.medians)) },
+        marks: [Plot.dot(s.data, { y: "key", x: "value", r: 3, fillOpacity: 0.5, fill: "#4e79a7", className: "primary" }),
           Plot.tickX(s.medians, { y: "key", x: "value", stroke: "#e15759", strokeWidth: 2 })] });
     },
     bars: function (s) {
-      return Plot.plot({ marginLeft: 170, x: { label: s.label, grid: true }, y: { label: null },
-        marks: [Plot.barX(s.data, { y: "key", x: "value", fill: "#59a14f", ariaLabel: "primary", sort: null }),
+      return Plot.plot({ marginLeft: 170, x: { label: s.label, grid: true }, y: { label: null, domain: keys(s.data) },
+        marks: [Plot.barX(s.data, { y: "key", x: "value", fill: "#59a14f", className: "primary", sort: null }),
           Plot.text(s.data, { y: "key", x: "value", text: function (d) { return String(Math.round(d.value * 10) / 10); }, dx: 16, fontSize: 10 })] });
     },
     "stacked-days": function (s) {
-      return Plot.plot({ x: { label: null, tickRotate: -45 }, y: { label: s.label, grid: true }, color: { legend: true }, marginBottom: 60,
-        marks: [Plot.barY(s.data, { x: "day", y: "value", fill: "series", ariaLabel: "primary" })] });
+      return Plot.plot({ x: { label: null, type: "utc" }, y: { label: s.label, grid: true }, color: { legend: true },
+        marks: [Plot.rectY(s.data.map(function (d) { return { day: new Date(d.day + "T00:00:00Z"), series: d.series, value: d.value }; }),
+          { x: "day", interval: "day", y: "value", fill: "series", className: "primary", title: function (d) { return d.series + ": " + d.value; } })] });
     },
     events: function (s) {
       var data = s.data.map(function (d) { return { time: new Date(d.time), kind: d.kind, label: d.label }; });
       return Plot.plot({ marginLeft: 90, x: { label: null, type: "utc" }, y: { label: null, domain: ["observation", "action", "outcome"] }, color: { domain: ["observation", "action", "outcome"], range: ["#4e79a7", "#f28e2b", "#59a14f"] },
-        marks: [Plot.ruleX(data, { x: "time", stroke: "#ddd" }), Plot.dot(data, { x: "time", y: "kind", fill: "kind", r: 5, ariaLabel: "primary", title: "label" })] });
+        marks: [Plot.ruleX(data, { x: "time", stroke: "#ddd" }), Plot.dot(data, { x: "time", y: "kind", fill: "kind", r: 5, className: "primary", title: "label" })] });
     }
   };
   page.charts.forEach(function (chart) {

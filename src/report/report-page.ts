@@ -115,7 +115,7 @@ function prLists(data: ReportData): string {
  * it (the same code as `stats --json`, embedded whole in the page's data), the rest is `data`.
  */
 export function renderReportPage(stats: Stats, data: ReportData, meta: { source: string; now: Date; repos: string[] }): string {
-  const agents = stats.agents.map((g: GroupStats) => ({ ...g, key: `${g.key} (${g.author_kind ?? "unknown"})` }));
+  const agents = stats.agents.map((g: GroupStats) => ({ ...g, key: g.key.startsWith("(") ? g.key : `${g.key} (${g.author_kind ?? "unknown"})` }));
   const charts: ChartSpec[] = [
     rateChart("success-by-action", "Success rate by action type", stats.actions.map((a) => ({ ...a, key: a.action })), "action"),
     rateChart("success-by-agent", "Success rate by agent (author kind)", agents, "agent"),

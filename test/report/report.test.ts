@@ -107,4 +107,19 @@ describe("pr-telemetry report", () => {
     expect(html).not.toMatch(/<script[^>]+src=/);
     expect(html).not.toMatch(/<link[^>]+href=/);
   });
+
+  it("says plainly when there is nothing to show (an empty store gives a page, not a crash)", async () => {
+    const empty = await mkdtemp(join(tmpdir(), "report-empty-"));
+    try {
+      const io = memoryIo({ DATA_DIR: empty });
+      await runCli(["report", "--out", join(empty, "r.html")], io);
+      const data = pageData(await readFile(join(empty, "r.html"), "utf8"));
+      // The funnel keeps its four steps, at zero; every other chart is empty.
+      expect(data.charts.map((c) => c.marks)).toEqual([0, 0, 0, 0, 4, 0, 0]);
+      expect(data.charts.find((c) => c.id === "success-by-action")!.reading).toBe("No action has a known outcome in this window yet (open PRs are not counted as failures).");
+      expect(data.charts.find((c) => c.id === "volume")!.reading).toBe("Nothing was recorded in this window.");
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import type { BenchScenario } from "./scenario.js";
 import { exportScenario } from "./scenarios/export.js";
 import { influxScenario } from "./scenarios/influx.js";
+import { metricsCost } from "./scenarios/metrics.js";
 import { soakMemory } from "./scenarios/soak.js";
 import { startupScenario } from "./scenarios/startup.js";
 import { sweepBench } from "./scenarios/sweep.js";
@@ -17,4 +18,5 @@ export const scenarios: BenchScenario[] = [
   exportScenario,
   soakMemory,
   startupScenario,
+  metricsCost,
 ];

@@ -122,7 +122,7 @@ h1 { font-size: 1.5rem; margin-bottom: 0.2rem; } h2 { font-size: 1.15rem; margin
 .subtitle { color: #666; margin-top: 0; } figure { margin: 1rem 0 2rem; } figcaption { font-weight: 600; }
 .reading { color: #444; margin: 0.3rem 0 0; font-style: italic; } .empty { color: #888; }
 table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; } td, th { border-bottom: 1px solid #eee; padding: 0.2rem 0.6rem; text-align: left; vertical-align: top; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; } code { font-size: 0.9em; } details { margin: 0.5rem 0; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; } td time { white-space: nowrap; } code { font-size: 0.9em; } details { margin: 0.5rem 0; }
 .change { color: #555; } .kind-action { color: #b5651d; } .kind-outcome { color: #2e7d32; } .kind-observation { color: #35618f; }
 </style>
 </head>

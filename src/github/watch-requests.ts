@@ -17,7 +17,8 @@ interface HookResponse {
  */
 export function watchRequests(octokit: Pick<InstanceType<typeof ProbotOctokit>, "hook">, installation: string, watch: RequestWatcher): void {
   const seen = (options: HookOptions, response: HookResponse | undefined) => {
-    const kind = options.url === "/graphql" ? "graphql" : "rest";
+    // The URL may be a template ("/graphql") or, for GitHub Enterprise, a full URL (".../api/graphql").
+    const kind = /\/graphql$/.test(String(options.url ?? "")) ? "graphql" : "rest";
     const headers = response?.headers ?? {};
     const remaining = headers["x-ratelimit-remaining"];
     const resource = headers["x-ratelimit-resource"];

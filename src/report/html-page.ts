@@ -91,7 +91,7 @@ const CHART_SCRIPT = `
           Plot.text(s.data, { y: "key", x: "value", text: function (d) { return String(Math.round(d.value * 10) / 10); }, dx: 16, fontSize: 10 })] });
     },
     "stacked-days": function (s) {
-      return Plot.plot({ x: { label: null, type: "utc" }, y: { label: s.label, grid: true }, color: { legend: true },
+      return Plot.plot({ height: 260, x: { label: null, type: "utc" }, y: { label: s.label, grid: true }, color: { legend: true },
         marks: [Plot.rectY(s.data.map(function (d) { return { day: new Date(d.day + "T00:00:00Z"), series: d.series, value: d.value }; }),
           { x: "day", interval: "day", y: "value", fill: "series", className: "primary", title: function (d) { return d.series + ": " + d.value; } })] });
     },

@@ -3,6 +3,7 @@ import { backfillBench } from "./scenarios/backfill.js";
 import { exportScenario } from "./scenarios/export.js";
 import { influxScenario } from "./scenarios/influx.js";
 import { learningExportScenario } from "./scenarios/learning-export.js";
+import { metricsCost } from "./scenarios/metrics.js";
 import { soakMemory } from "./scenarios/soak.js";
 import { startupScenario } from "./scenarios/startup.js";
 import { sweepBench } from "./scenarios/sweep.js";
@@ -23,4 +24,5 @@ export const scenarios: BenchScenario[] = [
   startupScenario,
   scaleOut,
   backfillBench,
+  metricsCost,
 ];

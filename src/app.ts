@@ -5,6 +5,7 @@ import { checkServerConfig, loadConfig } from "./config.js";
 import { InstallBackfills } from "./backfill/install-backfills.js";
 import { CommitPullRequests } from "./github/commit-pull-requests.js";
 import { InstallationClients } from "./github/installation-clients.js";
+import { watchRequests } from "./github/watch-requests.js";
 import { heldGitHub, type HeldResumers } from "./handlers/hold-while-waiting.js";
 import { REDELIVERY_DAYS } from "./handlers/closed.js";
 import { registerHandlers } from "./handlers/register-handlers.js";
@@ -12,7 +13,9 @@ import { registerInstallation } from "./handlers/installation.js";
 import { scheduleDelivery } from "./handlers/observe-event.js";
 import { actionsApiHandler } from "./http/actions-api.js";
 import { healthHandler, healthStatus, type HealthReport } from "./http/health.js";
+import { metricsHandler } from "./http/metrics-route.js";
 import { limitWebhookBodies } from "./http/webhook-body-limit.js";
+import { AppMetrics } from "./metrics/app-metrics.js";
 import type { Capture } from "./pipeline/capture.js";
 import { DeliveryLog, type HeldRecord } from "./pipeline/delivery-log.js";
 import { githubSnapshots } from "./pipeline/github-snapshots.js";
@@ -46,6 +49,8 @@ export interface AppHandle {
   shutdown(): Promise<void>;
   /** The running app's parts (after appFn ran), for tests and the health route. */
   runtime(): { runtime: Runtime; capture: Capture } | undefined;
+  /** The app's Prometheus metrics (after appFn ran), served on GET /metrics. */
+  metrics(): AppMetrics | undefined;
 }
 
 /** Builds the pr-telemetry app. All wiring lives here; the features live in their own modules. */
@@ -55,6 +60,7 @@ export function createApp(options: AppOptions = {}): AppHandle {
   let sweeper: SweepScheduler | undefined;
   let redis: SharedRedis | undefined;
   let installBackfills: InstallBackfills | undefined;
+  let metrics: AppMetrics | undefined;
 
   const appFn: ApplicationFunction = async (app: Probot, { addHandler }) => {
     const config = loadConfig(options.env ?? process.env);
@@ -62,6 +68,17 @@ export function createApp(options: AppOptions = {}): AppHandle {
     const log = app.log.child({ name: "pr-telemetry" });
     for (const warning of config.warnings) log.warn(warning);
     const store = await openStore(config, log);
+    // Gathered at scrape time; the webhook path only bumps counters (see AppMetrics).
+    let observerRef: Observer<any> | undefined;
+    const appMetrics = (metrics = new AppMetrics({ store: () => store.health(), pendingObservations: () => observerRef?.pending ?? 0 }));
+    // Every client of app.auth (observations, config reads, commit look-ups, the sweep) reports its
+    // requests and the budget GitHub says is left; a delivery's own context.octokit is Probot's and is not counted.
+    const auth = app.auth.bind(app);
+    app.auth = async (installationId?: number) => {
+      const octokit = await auth(installationId);
+      watchRequests(octokit, String(installationId ?? "app"), (kind, installation, resource, remaining) => appMetrics.githubRequest(kind, installation, resource, remaining));
+      return octokit;
+    };
     // The journal is read once at start (src/startup/read-startup-index.ts) for the attempt
     // counters, the redelivery checks and the sweep's first index. The app answers meanwhile:
     // deliveries are taken (and held in the delivery log), and what needs the pass waits for it
@@ -105,7 +122,9 @@ export function createApp(options: AppOptions = {}): AppHandle {
       mergeableBackoffMs: config.mergeableBackoffMs,
       onObserved: (marks) => deliveries.observed(marks),
       stuckAfterMs: config.stuckObservationMs,
+      onWritten: (waitedMs, count) => appMetrics.observed(waitedMs, count),
     });
+    observerRef = observer;
     const clients = new InstallationClients((id) => app.auth(id));
     // Several replicas (REDIS_URL, docs/scaling.md): Probot paces GitHub through Redis itself; the delivery dedup and the sweep lock are ours.
     const { redisUrl, replicaId } = config.replicas;
@@ -114,14 +133,15 @@ export function createApp(options: AppOptions = {}): AppHandle {
     const capture: Capture = { observer, deliveries, tasks: new TaskSet(log), commitPrs: new CommitPullRequests(), clients, waiting: new WaitingDeliveries({ log, stuckAfterMs: config.stuckObservationMs }), shared };
     state = { runtime, capture };
 
-    limitWebhookBodies(app, log);
+    limitWebhookBodies(app, log, undefined, (event, status, seconds) => appMetrics.delivery(event, status, seconds));
     const resumers = registerHandlers(app, runtime, capture, recent);
     // New installations' history, in the background and behind live capture (src/backfill).
     installBackfills = new InstallBackfills({ runtime, auth: (id) => app.auth(id), busy: () => capture.observer.pending > 0 });
     registerInstallation(app, installBackfills);
-    sweeper = startSweepScheduler(app, runtime, { memory: sweepMemory, claim: redis ? sweepLock(redis, replicaId) : undefined });
+    sweeper = startSweepScheduler(app, runtime, { memory: sweepMemory, claim: redis ? sweepLock(redis, replicaId) : undefined, onSweep: (summary) => appMetrics.sweepDone(summary) });
     addHandler(healthHandler(() => healthReport(runtime, capture, redis)));
     addHandler(actionsApiHandler(runtime));
+    addHandler(metricsHandler(appMetrics.registry, config.metricsToken));
 
     const health = await store.health();
     log.info(
@@ -142,6 +162,7 @@ export function createApp(options: AppOptions = {}): AppHandle {
   return {
     appFn,
     runtime: () => state,
+    metrics: () => metrics,
     shutdown() {
       shuttingDown ??= (async () => {
         if (!state) return;

@@ -29,6 +29,8 @@ export interface Config {
   stuckObservationMs: number;
   influx: InfluxConfig | undefined;
   actionsApiToken: string | undefined;
+  /** When set, GET /metrics asks for `Authorization: Bearer <METRICS_TOKEN>`; open otherwise (like /health). */
+  metricsToken: string | undefined;
   orchestratorLogins: string[];
   /** PR_TELEMETRY_AGENTS: logins of coding agents and the agent each one is, for `export` and `stats`. */
   agentLogins: Record<string, string>;
@@ -151,6 +153,7 @@ const envSchema = z.object({
   INFLUX_USERNAME: optionalString,
   INFLUX_PASSWORD: optionalString,
   ACTIONS_API_TOKEN: optionalString,
+  METRICS_TOKEN: optionalString,
   ORCHESTRATOR_LOGINS: optionalString,
   PR_TELEMETRY_AGENTS: z
     .string()
@@ -228,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stuckObservationMs: e.STUCK_OBSERVATION_SECONDS * 1000,
     influx: influxConfig(e, warnings, env),
     actionsApiToken: e.ACTIONS_API_TOKEN,
+    metricsToken: e.METRICS_TOKEN?.trim(),
     orchestratorLogins: (e.ORCHESTRATOR_LOGINS ?? "")
       .split(/[\s,]+/)
       .map((s) => s.trim())

@@ -18,7 +18,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   app: ["*"],
   index: ["app"],
   main: ["app", "data-dir-lock", "http", "replicas", "with-dot-env"],
-  cli: ["actions", "backfill", "dataset", "github", "outcomes", "repo-config", "store", "sweep", "with-dot-env"],
+  cli: ["actions", "backfill", "dataset", "github", "outcomes", "repo-config", "report", "store", "sweep", "with-dot-env"],
   // Leaves.
   errors: [],
   config: ["with-dot-env"],
@@ -39,6 +39,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   backfill: ["actions", "github", "outcomes", "pipeline", "repo-config", "runtime", "signals", "store", "sweep"],
   http: ["actions", "outcomes", "pipeline", "runtime", "store"],
   dataset: ["store"],
+  // The app's own Prometheus metrics: prom-client only; the app wires what they count.
+  metrics: [],
+  // The HTML report and the per-PR timeline: read through store/, figures from dataset/'s stats.
+  report: ["dataset", "store"],
   // The app's one read of the journal at start: the counters', the redelivery checks' and the sweep's.
   startup: ["actions", "store", "sweep"],
   // What replicas share through Redis (delivery dedup, sweep lock): a leaf the wiring hands to the others as values.

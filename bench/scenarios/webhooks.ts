@@ -136,12 +136,19 @@ export const webhookAcks: BenchScenario = {
       const pids = { bare: bare.child.pid, app: app.child.pid };
       // Warm-up: JIT, keep-alive sockets, the app's installation token and config cache.
       for (const side of ["bare", "app"] as const) await round(senders[side], mixedDeliveries(model, prs, 200), pids[side]);
+      for (const s of Object.values(senders)) s.close();
       const results: Record<"bare" | "app", RoundResult[]> = { bare: [], app: [] };
       for (let i = 0; i < rounds; i++) {
         const order: Array<"bare" | "app"> = i % 2 === 0 ? ["bare", "app"] : ["app", "bare"];
-        for (const side of order) results[side].push(await round(senders[side], mixedDeliveries(model, prs, perRound), pids[side]));
+        for (const side of order) {
+          // Fresh connections each round: a side's keep-alive sockets sit idle while the other side
+          // runs, and on a loaded machine that outlasts Node's 5 s keep-alive timeout, so the server
+          // closes them just as the next round reuses them ("socket hang up").
+          const sender = new WebhookSender({ appUrl: (side === "bare" ? bare : app).url, secret: creds.secret });
+          results[side].push(await round(sender, mixedDeliveries(model, prs, perRound), pids[side]));
+          sender.close();
+        }
       }
-      for (const s of Object.values(senders)) s.close();
       const a = results.app;
       const b = results.bare;
       const bareRate = median(b.map((r) => r.acksPerSecond));

@@ -10,6 +10,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** Whether stderr is a terminal (progress bars only then). */
   isTTY: boolean;
+  /** Whether stdout is a terminal (colours only then). */
+  stdoutIsTTY?: boolean | undefined;
   columns?: number | undefined;
   exitCode?: number | undefined;
 }
@@ -21,6 +23,7 @@ export function processIo(): CliIo {
     stderr: (t) => process.stderr.write(t),
     env: withDotEnv(process.env),
     isTTY: Boolean(process.stderr.isTTY),
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
     columns: process.stdout.columns,
   };
 }

@@ -12,6 +12,8 @@ export interface WebhookBodyLimitOptions {
   path: string;
   maxBytes: number;
   log: Pick<Logger, "warn">;
+  /** Hears of every webhook POST once answered: its event header, status and seconds from arrival (the /metrics counters). */
+  onAnswered?: ((event: string | undefined, status: number, seconds: number) => void) | undefined;
 }
 
 /**
@@ -27,11 +29,16 @@ export interface WebhookBodyLimitOptions {
  * expose). Probot builds the middleware with `probot.getNodeMiddleware()` when its Server starts,
  * after the app function ran; the app's Probot is given one that returns the wrapped middleware.
  */
-export function limitWebhookBodies(app: Probot, log: Pick<Logger, "warn">, maxBytes = GITHUB_MAX_PAYLOAD_BYTES): void {
+export function limitWebhookBodies(
+  app: Probot,
+  log: Pick<Logger, "warn">,
+  maxBytes = GITHUB_MAX_PAYLOAD_BYTES,
+  onAnswered?: WebhookBodyLimitOptions["onAnswered"],
+): void {
   const probotMiddleware = app.getNodeMiddleware.bind(app);
   app.getNodeMiddleware = async (options = {}) => {
     const inner = await probotMiddleware(options);
-    return webhookBodyLimit(inner, { path: options.path ?? app.webhookPath, maxBytes, log });
+    return webhookBodyLimit(inner, { path: options.path ?? app.webhookPath, maxBytes, log, onAnswered });
   };
 }
 
@@ -52,6 +59,7 @@ export function webhookBodyLimit(inner: Middleware, options: WebhookBodyLimitOpt
   const route = withoutTrailingSlashes(options.path);
   return async (req: IncomingMessage, res: ServerResponse, next?: Function) => {
     if (req.method !== "POST" || routeOf(req.url) !== route) return inner(req, res, next);
+    if (options.onAnswered) timeAnswer(req, res, options.onAnswered);
     const declared = Number(req.headers["content-length"]);
     if (declared > options.maxBytes) return refuseTooLarge(req, res, options, `${declared} bytes`);
     const contentType = req.headers["content-type"];
@@ -65,6 +73,15 @@ export function webhookBodyLimit(inner: Middleware, options: WebhookBodyLimitOpt
     (req as IncomingMessage & { body?: string }).body = body;
     return inner(req, res, next);
   };
+}
+
+/** Calls `onAnswered` when the response is sent (one listener and one clock read per delivery). */
+function timeAnswer(req: IncomingMessage, res: ServerResponse, onAnswered: NonNullable<WebhookBodyLimitOptions["onAnswered"]>): void {
+  const start = performance.now();
+  res.once("finish", () => {
+    const event = req.headers["x-github-event"];
+    onAnswered(typeof event === "string" ? event : undefined, res.statusCode, (performance.now() - start) / 1000);
+  });
 }
 
 function refuseTooLarge(req: IncomingMessage, res: ServerResponse, options: WebhookBodyLimitOptions, size: string): true {

@@ -85,6 +85,8 @@ export interface ObserverOptions<S> {
   onObserved?: (marks: ObservedMark[]) => void;
   /** A PR whose observation has waited longer than this is logged once (a warning) and reported by stuck(). Default 120 s. */
   stuckAfterMs?: number;
+  /** Hears of each observation written: how long since its window's first request, and how many deliveries it covered (/metrics). */
+  onWritten?: ((waitedMs: number, deliveries: number) => void) | undefined;
   clock?: () => number;
 }
 
@@ -128,7 +130,7 @@ export function prKey(ref: PullRequestRef): string {
  * and one in flight, never a queue.
  */
 export class Observer<S> {
-  #o: Required<Omit<ObserverOptions<S>, "onObserved">> & Pick<ObserverOptions<S>, "onObserved">;
+  #o: Required<Omit<ObserverOptions<S>, "onObserved" | "onWritten">> & Pick<ObserverOptions<S>, "onObserved" | "onWritten">;
   #waiting = new Map<string, Entry>();
   /** PR keys being fetched or written. */
   #fetching = new Set<string>();
@@ -391,6 +393,10 @@ export class Observer<S> {
       return;
     }
     this.#written += points.length;
+    if (this.#o.onWritten) {
+      const now = this.#o.clock();
+      for (const entry of covered) this.#o.onWritten(now - entry.since, entry.deliveries);
+    }
     for (const entry of covered) this.#settled(entry.key);
     if (covered.length) {
       this.#o.onObserved?.(covered.map(markOf));

@@ -23,6 +23,8 @@ export interface SweepSchedulerOptions {
    * holding the right for `holdMs` (src/replicas/sweep-lock.ts). Default: always this one.
    */
   claim?: (holdMs: number) => Promise<boolean>;
+  /** Hears of each finished sweep's summary (the /metrics sweep progress). */
+  onSweep?: ((summary: SweepSummary) => void) | undefined;
 }
 
 const jitterOf = (ms: number) => Math.min(ms * 0.1, 60_000);
@@ -81,6 +83,7 @@ export function startSweepScheduler(app: Probot, runtime: Runtime, options: Swee
       });
       const level = summary.failures.length || summary.stoppedEarly ? "warn" : "info";
       log[level]({ sweep: summary }, "sweep done");
+      options.onSweep?.(summary);
       return summary;
     } catch (error) {
       // Listing installations failed (GitHub down, bad credentials): the next tick tries again.

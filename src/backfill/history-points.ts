@@ -3,6 +3,7 @@ import { actionPoint } from "../actions/action-point.js";
 import { CONFLICT_ACTIONS, countAttempts, REVIEW_FIX_ACTIONS, type RecordedAction } from "../actions/attempt-counters.js";
 import { classifyComment } from "../actions/classify-comment.js";
 import { inferredTime } from "../actions/inferred-time.js";
+import { isBaseMerge } from "../actions/is-base-merge.js";
 import { clipText } from "../actions/record-input.js";
 import { closeOutcome } from "../outcomes/close-outcome.js";
 import { observationPoint } from "../pipeline/observation-point.js";
@@ -189,8 +190,24 @@ function inferActions(history: PullRequestHistory, options: HistoryPointsOptions
     if (!isOrchestrator(actor)) return;
     points.push(actionPoint({ repo: history.repo, pr: history.number, action, reason, actor, time: inferredTime(time, discriminator) }, "backfill", new Date(time)));
   };
+  let head: string | undefined;
   for (const item of history.timeline) {
     switch (item.__typename) {
+      case "PullRequestCommit": {
+        const c = item.commit;
+        const before = head;
+        head = c.oid;
+        // An orchestrator's "Update branch": a merge of the base into the previous head (the live
+        // inference's isBaseMerge; the base tip is not in the timeline, the merge's title tells it).
+        if (!before || !c.author || !c.parents || c.message === undefined) break;
+        const baseRef = snapshotAt(history, new Date(c.committedDate)).snapshot.baseRefName;
+        if (!isBaseMerge({ message: c.message, parents: c.parents.map((sha) => ({ sha })) }, before, { sha: "", ref: baseRef })) break;
+        add(actorLogin(c.author), "update_branch", `merged ${baseRef} into ${history.headRefName}`, c.committedDate, `update_branch:${c.oid}`);
+        break;
+      }
+      case "HeadRefForcePushedEvent":
+        head = item.afterCommit?.oid ?? head;
+        break;
       case "IssueComment":
         if (item.databaseId === null) break;
         if (!isOrchestrator(actorLogin(item.author))) break;

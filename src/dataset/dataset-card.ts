@@ -34,6 +34,7 @@ const UNITS: Record<string, string> = {
   mergeable: "true MERGEABLE, false CONFLICTING; absent while GitHub had not computed it",
   trigger: "what made the app observe (provenance, not a signal)",
   delivery_id: "the webhook delivery that caused the point (provenance, not a signal)",
+  reconstructed: "true when the history backfill rebuilt the point from GitHub's timeline (provenance, not a signal; such points leave out what the past does not tell)",
 };
 
 function fieldTable(measurement: string): string {

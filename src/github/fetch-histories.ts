@@ -162,7 +162,17 @@ async function commitContexts(github: GraphqlClient, repo: string, pr: number, c
 /** The item as the replay reads it: commits keep only oid and date (their checks are in `checks`). */
 function historyItem(node: HistoryItemNode): HistoryItem {
   if (node.__typename === "PullRequestCommit" && node.commit) {
-    return { __typename: "PullRequestCommit", commit: { oid: node.commit.oid, committedDate: node.commit.committedDate } };
+    const c = node.commit;
+    return {
+      __typename: "PullRequestCommit",
+      commit: {
+        oid: c.oid,
+        committedDate: c.committedDate,
+        message: c.message,
+        parents: (c.parents?.nodes ?? []).flatMap((p) => (p ? [p.oid] : [])),
+        author: c.author?.user ?? null,
+      },
+    };
   }
   if (node.__typename === "HeadRefForcePushedEvent") {
     const after = node.afterCommit;

@@ -37,6 +37,11 @@ export interface PullRequestHistory {
 export interface HistoryCommit {
   oid: string;
   committedDate: string;
+  /** For telling a merge of the base (isBaseMerge); absent where the replay does not need them. */
+  message?: string | undefined;
+  parents?: string[] | undefined;
+  /** The author's GitHub account (null: not linked to one). */
+  author?: SnapshotActor | null | undefined;
 }
 
 /** Who a review was requested from: a user, bot or mannequin (login), or a team (slug). */

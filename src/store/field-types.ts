@@ -39,6 +39,8 @@ export const FIELD_TYPES: Record<string, Record<string, FieldType>> = {
     state: "string",
     trigger: "string",
     delivery_id: "string",
+    /** true on a point the history backfill rebuilt from GitHub's timeline (src/backfill). */
+    reconstructed: "boolean",
   },
   action_taken: {
     action: "string",

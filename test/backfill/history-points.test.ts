@@ -19,13 +19,15 @@ const history: PullRequestHistory = {
   headRefName: "f",
   baseRefName: "main",
   author: { __typename: "Bot", login: "jules" },
-  commitCount: 1,
+  commitCount: 3,
   timeline: [
     { __typename: "PullRequestCommit", commit: { oid: "a1", committedDate: iso(0) } },
     { __typename: "IssueComment", databaseId: 99, createdAt: iso(2), author: actor("orc"), body: "Please fix the merge conflicts" },
     { __typename: "IssueComment", databaseId: 100, createdAt: iso(3), author: actor("someone"), body: "rebase please" },
     ev("LabeledEvent", 4, { label: { name: "ready" } }),
     ev("ReviewRequestedEvent", 5, { requestedReviewer: { __typename: "Team", slug: "core" } }),
+    { __typename: "PullRequestCommit", commit: { oid: "m1", committedDate: iso(6), message: "Merge branch 'main' into f", parents: ["a1", "b9"], author: actor("orc") } },
+    { __typename: "PullRequestCommit", commit: { oid: "m2", committedDate: iso(7), message: "Merge branch 'main' into f", parents: ["m1", "b9"], author: actor("someone") } },
     ev("ClosedEvent", 10),
     ev("ReopenedEvent", 12),
     ev("AutoMergeEnabledEvent", 20),
@@ -46,6 +48,8 @@ describe("historyPoints", () => {
       // A label changes no signal, but the conflict fix asked for at 12:02 shows from here on.
       ["12:04", "backfill.pull_request.labeled"],
       ["12:05", "backfill.pull_request.review_requested"],
+      ["12:06", "backfill.pull_request.synchronize"],
+      ["12:07", "backfill.pull_request.synchronize"],
       ["12:10", "backfill.pull_request.closed"],
       ["12:12", "backfill.pull_request.reopened"],
       ["12:20", "backfill.pull_request.auto_merge_enabled"],
@@ -75,6 +79,7 @@ describe("historyPoints", () => {
       ["request_conflict_fix", "Please fix the merge conflicts", "12:02:00"],
       ["label", "label ready", "12:04:00"],
       ["request_review", "review requested from team core", "12:05:00"],
+      ["update_branch", "merged main into f", "12:06:00"],
       ["close", "closed without merging", "12:10:00"],
       ["enable_auto_merge", "auto-merge", "12:20:00"],
     ]);

@@ -89,9 +89,9 @@ describe("backfill fidelity: what the backfill rebuilds is what live capture rec
         await e.deliver(p.issueComment(a, comment));
       },
       async () => {
-        m.pushCommit(a, { additions: 3 });
+        m.updateBranch(a, orc); // the orchestrator merges the base into the head
         m.merge(c, orc);
-        await e.deliver(p.pullRequest(a, "synchronize"), p.pullRequest(c, "closed", { sender: orc }));
+        await e.deliver(p.pullRequest(a, "synchronize", { sender: orc }), p.pullRequest(c, "closed", { sender: orc }));
       },
       async () => {
         buildA = m.completeCheck(a, "build", "SUCCESS");
@@ -198,7 +198,7 @@ describe("backfill fidelity: what the backfill rebuilds is what live capture rec
     // Inferred actions: the same identities, actions and actors (the timeline does not keep auto-merge's merge method for the reason).
     const action = (x: Point) => ({ pr: x.tags["pr"], time: x.time.toISOString(), action: x.fields["action"], actor: x.fields["actor"], reason: x.fields["action"] === "enable_auto_merge" ? "-" : x.fields["reason"] });
     const liveActions = prs.flatMap((pr) => of(live, "action_taken", pr)).map(action);
-    expect(liveActions.map((x) => x.action).sort()).toEqual(["close", "enable_auto_merge", "label", "merge", "request_review", "request_review_fix"]);
+    expect(liveActions.map((x) => x.action).sort()).toEqual(["close", "enable_auto_merge", "label", "merge", "request_review", "request_review_fix", "update_branch"]);
     expect(prs.flatMap((pr) => of(rebuilt, "action_taken", pr)).map(action).sort(byJson)).toEqual(liveActions.sort(byJson));
     expect(rebuilt.filter((x) => x.measurement === "action_taken").every((x) => x.fields["source"] === "backfill")).toBe(true);
 

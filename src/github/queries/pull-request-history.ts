@@ -34,6 +34,9 @@ export const HISTORY_ITEM_TYPES = [
 const ACTOR = "{ __typename login }";
 const HISTORY_COMMIT = `oid
     committedDate
+    message
+    parents(first: 2) { nodes { oid } }
+    author { user { __typename login } }
     statusCheckRollup {
       id
       contexts(first: ${HISTORY_PAGE_SIZE}) {
@@ -48,6 +51,8 @@ const HISTORY_COMMIT = `oid
  * One timeline item, only the fields the replay reads. A commit's check runs and statuses come
  * with it (its `statusCheckRollup` lists every run, re-runs included, with start and completion
  * times); `Commit.pushedDate` is gone from GitHub, so a commit's time is its `committedDate`.
+ * Its message, parents and author tell an "Update branch" merge of the base (an orchestrator's
+ * `update_branch`, as the live inference tells it from the pushed commit).
  */
 export const HISTORY_ITEM_FRAGMENT = `fragment HistoryItem on PullRequestTimelineItems {
   __typename
@@ -94,6 +99,10 @@ export const PULL_REQUEST_HISTORY_FRAGMENT = `fragment PullRequestHistory on Pul
 export interface HistoryCommitNode {
   oid: string;
   committedDate: string;
+  message: string;
+  parents: { nodes: Array<{ oid: string } | null> | null };
+  /** The commit's author as a GitHub account (null: not linked to one). */
+  author: { user: SnapshotActor | null } | null;
   statusCheckRollup: { id: string; contexts: { pageInfo: PageInfo; nodes: Array<SnapshotCheckContext | null> | null } } | null;
 }
 

@@ -166,6 +166,7 @@ function commitView(model: GitHubModel, pr: FakePullRequest, commit: FakeCommit)
     author: { __typename: "GitActor", name: commit.author.login, email: `${commit.author.id}+${commit.author.login}@users.noreply.github.com`, date: githubTime(commit.committedDate), user: actorView(commit.author) },
     committer: { __typename: "GitActor", name: "GitHub", email: "noreply@github.com", date: githubTime(commit.committedDate), user: null },
     statusCheckRollup: rollup,
+    parents: (args: ConnectionArgs) => connection(commit.parents.map((oid) => ({ __typename: "Commit", id: nodeId("C", oid), oid })), args, "parents"),
     status: () => {
       const statuses = new Map<string, FakeStatus>();
       for (const s of repo.statuses) if (s.sha === commit.oid) statuses.set(s.context, s);

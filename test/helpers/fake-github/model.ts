@@ -30,6 +30,8 @@ export interface FakeCommit {
   /** When the commit reached the PR (the app derives last_push_hours from the head commit). */
   pushedAt: Date;
   author: FakeUser;
+  /** Parent shas (a plain commit: the previous head; a merge of the base: the head and the base tip). */
+  parents: string[];
 }
 
 // GitHub's enums, as the app's snapshot types spell them.
@@ -338,7 +340,7 @@ export class GitHubModel {
   /** Pushes a commit to the PR's head branch: new head sha, threads on old code become outdated, mergeability is recomputed. */
   pushCommit(
     pr: FakePullRequest,
-    options: { message?: string; additions?: number; deletions?: number; changedFiles?: number; timeline?: boolean; outdateThreads?: boolean } = {},
+    options: { message?: string; additions?: number; deletions?: number; changedFiles?: number; timeline?: boolean; outdateThreads?: boolean; author?: FakeUser; parents?: string[] } = {},
   ): FakeCommit {
     const now = this.#touch(pr);
     const commit: FakeCommit = {
@@ -346,7 +348,8 @@ export class GitHubModel {
       message: options.message ?? `commit ${pr.commits.length + 1}`,
       committedDate: now,
       pushedAt: now,
-      author: pr.author,
+      author: options.author ?? pr.author,
+      parents: options.parents ?? [pr.commits.at(-1)?.oid ?? pr.baseSha],
     };
     pr.commits.push(commit);
     pr.additions += options.additions ?? 0;
@@ -371,6 +374,15 @@ export class GitHubModel {
     const commit = this.pushCommit(pr, { message: "rewritten" });
     pr.timeline.push({ type: "HeadRefForcePushedEvent", actor: this.user(actor), createdAt: commit.committedDate, data: { beforeOid: before, afterOid: commit.oid } });
     return commit;
+  }
+
+  /** "Update branch": a merge of the base branch's tip into the head, made by `actor` (GitHub's button, or PUT update-branch). */
+  updateBranch(pr: FakePullRequest, actor: string | FakeUser): FakeCommit {
+    return this.pushCommit(pr, {
+      message: `Merge branch '${pr.baseRef}' into ${pr.headRef}`,
+      author: this.user(actor),
+      parents: [this.headSha(pr), pr.repo.defaultBranchSha],
+    });
   }
 
   /** A comment on the PR's conversation (an issue comment); its id is GitHub's comment id. */

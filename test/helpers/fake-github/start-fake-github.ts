@@ -201,6 +201,28 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     const { page, headers } = paginate(s, model.pullsForSha(repo, p["sha"]!));
     return { status: 200, body: page.map((pr) => restPull(model, pr, false)), headers };
   });
+  route("GET", "/api/v3/repos/{owner}/{repo}/git/commits/{sha}", "token", (s, p) => {
+    const repo = repoFor(s, p["owner"]!, p["repo"]!);
+    const commit = repo && [...repo.pulls.values()].flatMap((pr) => [...pr.commits, ...pr.formerCommits]).find((c) => c.oid === p["sha"]);
+    if (!repo || !commit) return notFound();
+    const url = `${baseUrl}/api/v3/repos/${repo.fullName}/git/commits/${commit.oid}`;
+    const person = { name: commit.author.login, email: `${commit.author.id}+${commit.author.login}@users.noreply.github.com`, date: commit.committedDate.toISOString().replace(/\.\d{3}Z$/, "Z") };
+    return {
+      status: 200,
+      body: {
+        sha: commit.oid,
+        node_id: Buffer.from(`06:Commit${commit.oid}`).toString("base64"),
+        url,
+        html_url: `https://github.com/${repo.fullName}/commit/${commit.oid}`,
+        author: person,
+        committer: person,
+        message: commit.message,
+        tree: { sha: "0".repeat(40), url: `${baseUrl}/api/v3/repos/${repo.fullName}/git/trees/${"0".repeat(40)}` },
+        parents: commit.parents.map((sha) => ({ sha, url: `${baseUrl}/api/v3/repos/${repo.fullName}/git/commits/${sha}`, html_url: `https://github.com/${repo.fullName}/commit/${sha}` })),
+        verification: { verified: false, reason: "unsigned", signature: null, payload: null, verified_at: null },
+      },
+    };
+  });
   route("GET", "/api/v3/repos/{owner}/{repo}/contents/{path+}", "token", (s, p) => {
     const repo = repoFor(s, p["owner"]!, p["repo"]!);
     const path = decodeURIComponent(p["path"]!);

@@ -136,7 +136,16 @@ export function createApp(options: AppOptions = {}): AppHandle {
     limitWebhookBodies(app, log, undefined, (event, status, seconds) => appMetrics.delivery(event, status, seconds));
     const resumers = registerHandlers(app, runtime, capture, recent);
     // New installations' history, in the background and behind live capture (src/backfill).
-    installBackfills = new InstallBackfills({ runtime, auth: (id) => app.auth(id), busy: () => capture.observer.pending > 0 });
+    installBackfills = new InstallBackfills({
+      runtime,
+      auth: (id) => app.auth(id),
+      busy: () => capture.observer.pending > 0,
+      onProgress: ({ prsFound, prsDone }) => {
+        appMetrics.backfill.prsTotal.set(prsFound);
+        appMetrics.backfill.prsDone.set(prsDone);
+        appMetrics.backfill.lastRunTimestamp.set(Date.now() / 1000);
+      },
+    });
     registerInstallation(app, installBackfills);
     sweeper = startSweepScheduler(app, runtime, { memory: sweepMemory, claim: redis ? sweepLock(redis, replicaId) : undefined, onSweep: (summary) => appMetrics.sweepDone(summary) });
     addHandler(healthHandler(() => healthReport(runtime, capture, redis)));

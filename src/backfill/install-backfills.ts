@@ -12,6 +12,8 @@ export interface InstallBackfillsOptions {
   busy: LiveBusy;
   /** Poll interval of the gate (tests shorten it). */
   pollMs?: number;
+  /** Hears the PRs found and done over the repositories of the running backfill (the /metrics gauges). */
+  onProgress?: ((progress: { prsFound: number; prsDone: number }) => void) | undefined;
 }
 
 /**
@@ -58,6 +60,7 @@ export class InstallBackfills {
     const since = new Date(until.getTime() - days * 86_400_000);
     log.info({ installation: installationId, repos: repos.length, days }, "install backfill: starting (behind live capture)");
     const octokit = await this.options.auth(installationId);
+    const perRepo = new Map<string, { prsFound: number; prsDone: number }>();
     const summary = await runBackfill({
       targets: [{ name: `installation ${installationId}`, octokit, repos }],
       store: runtime.store,
@@ -70,6 +73,13 @@ export class InstallBackfills {
       states: ["OPEN", "CLOSED", "MERGED"],
       beforeRequest: yieldToLive(this.options.busy, { pollMs: this.options.pollMs, signal: this.#abort.signal }),
       signal: this.#abort.signal,
+      onProgress: (p) => {
+        perRepo.set(p.repo, { prsFound: p.prsFound, prsDone: p.prsDone });
+        let prsFound = 0;
+        let prsDone = 0;
+        for (const r of perRepo.values()) (prsFound += r.prsFound), (prsDone += r.prsDone);
+        this.options.onProgress?.({ prsFound, prsDone });
+      },
     });
     const fields = { installation: installationId, repos: summary.repos, prs: summary.prsDone, observations: summary.observationsWritten, outcomes: summary.outcomesWritten, actions: summary.actionsWritten, requests: summary.githubRequests, failures: summary.failures };
     if (summary.stoppedEarly || summary.failures.length) log.warn({ ...fields, stoppedEarly: summary.stoppedEarly }, "install backfill: finished with gaps; run pr-telemetry backfill to complete it");

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Point } from "../../src/store/point.js";
 import type { FakePullRequest, WebhookDelivery } from "../helpers/fake-github/index.js";
-import { observationsOf } from "../helpers/journal-points.js";
+import { journalPoints, observationsOf } from "../helpers/journal-points.js";
 import type { DeliveryResult } from "../helpers/webhook-sender.js";
 import { startReplicas, type Replicas } from "./replicas-harness.js";
 
@@ -17,6 +17,8 @@ interface Health {
   influxReachable?: boolean;
   pending: number;
 }
+
+const TOKEN = "replicas-actions-token";
 
 const health = async (url: string) => (await (await fetch(`${url}/health`)).json()) as Health;
 const counts = (points: Point[]) => ({
@@ -51,7 +53,7 @@ describe("two replicas, one Redis, one InfluxDB", () => {
   let r: Replicas;
   beforeAll(async () => {
     // A longer coalescing window: at a kill -9, acknowledged deliveries are still waiting to be observed.
-    r = await startReplicas({ count: 2, influx: true, env: { DEBOUNCE_MS: "1000" } });
+    r = await startReplicas({ count: 2, influx: true, env: { DEBOUNCE_MS: "1000", ACTIONS_API_TOKEN: TOKEN } });
   });
   afterAll(async () => {
     await r?.close();
@@ -86,6 +88,24 @@ describe("two replicas, one Redis, one InfluxDB", () => {
     // GitHub was paced through Redis: Bottleneck keeps each limiter's state under b_<id>_* keys.
     const keys = (await r.redis!.command("KEYS", "b_*")) as string[];
     expect(keys.some((k) => k.startsWith(`b_octokit-write-${repo.installationId}_`))).toBe(true);
+  });
+
+  it("attempt counters agree across replicas: an action recorded on one counts in the other's next observation (through InfluxDB)", async () => {
+    const m = r.gh.model;
+    const pr = m.openPullRequest(m.addRepo("acme/attempts"), { author: "jules[bot]" });
+    const res = await fetch(`${r.apps[0]!.url}/api/actions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ repo: pr.repo.fullName, pr: pr.number, action: "request_review_fix", reason: "threads left" }),
+    });
+    expect(res.status).toBe(202);
+    await waitFor("the action in InfluxDB", async () => ((await r.influx!.rows(`SELECT * FROM action_taken WHERE repo = '${pr.repo.fullName}'`)).length === 1 ? true : undefined));
+    expect((await r.senderTo(1).send(r.payloads.pullRequest(pr, "opened"))).status).toBe(200);
+    const obs = await waitFor("replica-1's observation", async () => {
+      const points = (await journalPoints(r.apps[1]!.dataDir)).points;
+      return observationsOf(points, pr.repo.fullName, pr.number)[0];
+    });
+    expect(obs.fields["review_fix_attempts"]).toBe(1);
   });
 
   it("kill -9 of a replica mid-stream: every acknowledged delivery is observed once its replacement starts on the same DATA_DIR", async () => {

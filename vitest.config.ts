@@ -9,6 +9,6 @@ export default defineConfig({
     pool: "forks",
     // Two test files at a time on a 2-core machine (vitest 4 defaults to cores - 1). Every server a
     // test starts takes a free port and a temporary dir, so files do not share anything.
-    maxWorkers: 2,
+    maxWorkers: 3,
   },
 });

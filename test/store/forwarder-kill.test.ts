@@ -24,17 +24,22 @@ const TOTAL = 20_000;
 const BATCH = 1000;
 
 /** Runs the forwarder child; `onAccepted` sees each batch InfluxDB accepted, before its checkpoint. */
-function runChild(inFlight: 1 | 2, database: string, pauseMs: number, onAccepted: (count: number, kill: () => void) => void): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string[] }> {
+function runChild(inFlight: 1 | 2, database: string, pause: "stdin" | 0, onAccepted: (count: number, kill: () => void) => void): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string[] }> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "test/helpers/forwarder-child.ts", join(dataDir, "journal"), dataDir, influx.url, database, String(BATCH), String(pauseMs), String(inFlight)],
-    { stdio: ["ignore", "pipe", "inherit"] },
+    ["--import", "tsx", "test/helpers/forwarder-child.ts", join(dataDir, "journal"), dataDir, influx.url, database, String(BATCH), String(pause), String(inFlight)],
+    { stdio: ["pipe", "pipe", "inherit"] },
   );
+  child.stdin!.on("error", () => undefined); // a "go" written as it is killed
   const output: string[] = [];
   let accepted = 0;
   createInterface({ input: child.stdout! }).on("line", (line) => {
     output.push(line);
-    if (line.startsWith("accepted ")) onAccepted(++accepted, () => child.kill("SIGKILL"));
+    if (!line.startsWith("accepted ")) return;
+    let killed = false;
+    onAccepted(++accepted, () => ((killed = true), child.kill("SIGKILL")));
+    // The child waits after each accepted batch (pause "stdin") until told to go on: a kill lands in that window.
+    if (!killed && pause === "stdin") child.stdin!.write("go\n");
   });
   return new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal, output })));
 }
@@ -54,7 +59,7 @@ it.each([1, 2] as const)("kill -9 of the forwarder between InfluxDB's answer and
   await journal.close();
 
   // First run: killed with SIGKILL while its third batch is accepted but not yet checkpointed.
-  const first = await runChild(inFlight, database, 300, (n, kill) => {
+  const first = await runChild(inFlight, database, "stdin", (n, kill) => {
     if (n === 3) kill();
   });
   expect(first.signal).toBe("SIGKILL");

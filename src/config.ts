@@ -92,6 +92,11 @@ export interface GitHubConfig {
   token: string | undefined;
   /** REST base URL: https://api.github.com, or GHE_PROTOCOL://GHE_HOST/api/v3. */
   baseUrl: string;
+  /**
+   * GITHUB_MIN_INTERVAL_MS: the least time between two GraphQL (or other non-GET) requests of one
+   * installation, across every replica with REDIS_URL (default 1000: Probot's own pace).
+   */
+  minIntervalMs: number;
 }
 
 const intString = (name: string, min: number, fallback: number) =>
@@ -179,6 +184,7 @@ const envSchema = z.object({
   GITHUB_TOKEN: optionalString,
   GHE_HOST: optionalString,
   GHE_PROTOCOL: optionalString,
+  GITHUB_MIN_INTERVAL_MS: intString("GITHUB_MIN_INTERVAL_MS", 100, 1000),
   HOME: optionalString,
   NODE_ENV: optionalString,
   WEBHOOK_SECRET: optionalString,
@@ -245,6 +251,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       privateKey: e.PRIVATE_KEY ?? readPrivateKeyFile(e.PRIVATE_KEY_PATH),
       token: e.GITHUB_TOKEN,
       baseUrl: e.GHE_HOST ? `${e.GHE_PROTOCOL ?? "https"}://${e.GHE_HOST}/api/v3` : "https://api.github.com",
+      minIntervalMs: e.GITHUB_MIN_INTERVAL_MS,
     },
     server: {
       production: e.NODE_ENV === "production",

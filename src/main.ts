@@ -34,7 +34,7 @@ try {
   const { redisUrl } = config.replicas;
   const redis = redisUrl ? openRedis(redisUrl, log.child({ name: "pr-telemetry" })) : undefined;
   app = createApp({ env, redis });
-  server = await run(app.appFn, { env: { ...env, HOST: config.server.host, REDIS_URL: undefined }, log, Octokit: pacedOctokit(redis) });
+  server = await run(app.appFn, { env: { ...env, HOST: config.server.host, REDIS_URL: undefined }, log, Octokit: pacedOctokit(redis, config.github.minIntervalMs) });
 } catch (err) {
   const message = err instanceof ConfigError ? err.message : `pr-telemetry could not start: ${(err as Error).message}`;
   process.stderr.write(`${message}\n`);

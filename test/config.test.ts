@@ -151,6 +151,15 @@ describe("loadConfig: InfluxDB misconfiguration names the variable and what to s
   });
 });
 
+describe("loadConfig: GITHUB_MIN_INTERVAL_MS", () => {
+  it("defaults to Probot's second, takes whole milliseconds from 100 and names the variable otherwise", () => {
+    expect(load({}).github.minIntervalMs).toBe(1000);
+    expect(load({ GITHUB_MIN_INTERVAL_MS: "2500" }).github.minIntervalMs).toBe(2500);
+    expect(fails({ GITHUB_MIN_INTERVAL_MS: "50" })).toContain('GITHUB_MIN_INTERVAL_MS must be a whole number >= 100, got "50"');
+    expect(fails({ GITHUB_MIN_INTERVAL_MS: "1s" })).toContain("GITHUB_MIN_INTERVAL_MS");
+  });
+});
+
 describe("loadConfig: replicas", () => {
   it("without REDIS_URL: one instance; the replica is named after the host and process unless REPLICA_ID names it", () => {
     const config = load({});

@@ -4,20 +4,24 @@ import type { SharedRedis } from "./open-redis.js";
 
 type Limiters = Record<"global" | "auth" | "search" | "write" | "notifications", Bottleneck.Group>;
 
+/** @octokit/plugin-throttling's least time between two GraphQL or write requests of one id. */
+const PLUGIN_WRITE_MIN_TIME = 1000;
+
 /**
  * @octokit/plugin-throttling's limiter groups, with its own settings (dist-src/index.js,
  * createGroups): each is keyed by the octokit's throttle id, which Probot sets to the
  * installation id, so GitHub is paced per installation: GraphQL and writes ("write") one at a
  * time and at least a second apart, at most 10 requests in flight ("global").
  */
-function limiterGroups(connection: Bottleneck.IORedisConnection | undefined): Limiters {
+function limiterGroups(connection: Bottleneck.IORedisConnection | undefined, writeMinTime: number): Limiters {
   // As the plugin does with a connection: limiter state in Redis expires 2 minutes after last use.
   const common = connection ? { connection, timeout: 120_000 } : {};
   return {
     global: new Bottleneck.Group({ id: "octokit-global", maxConcurrent: 10, ...common }),
     auth: new Bottleneck.Group({ id: "octokit-auth", maxConcurrent: 1, ...common }),
     search: new Bottleneck.Group({ id: "octokit-search", maxConcurrent: 1, minTime: 2000, ...common }),
-    write: new Bottleneck.Group({ id: "octokit-write", maxConcurrent: 1, minTime: 1000, ...common }),
+    // GraphQL requests and writes: the plugin's 1000 ms, or GITHUB_MIN_INTERVAL_MS.
+    write: new Bottleneck.Group({ id: "octokit-write", maxConcurrent: 1, minTime: writeMinTime, ...common }),
     notifications: new Bottleneck.Group({ id: "octokit-notifications", maxConcurrent: 1, minTime: 3000, ...common }),
   };
 }
@@ -30,15 +34,21 @@ function limiterGroups(connection: Bottleneck.IORedisConnection | undefined): Li
  * paced per replica, instead of waiting for Redis. The plugin asks its groups for `key(id)` on
  * every request, so the choice is made request by request.
  *
- * Without `redis`: Probot's default throttle (the plugin's groups, in this process).
+ * Without `redis`: Probot's default throttle (the plugin's groups, in this process), or the same
+ * groups with `minIntervalMs` (GITHUB_MIN_INTERVAL_MS) between an installation's GraphQL requests.
  */
-export function pacedOctokit(redis: SharedRedis | undefined): typeof ProbotOctokit {
-  if (!redis) return ProbotOctokit;
+export function pacedOctokit(redis: SharedRedis | undefined, minIntervalMs = PLUGIN_WRITE_MIN_TIME): typeof ProbotOctokit {
+  if (!redis) {
+    if (minIntervalMs === PLUGIN_WRITE_MIN_TIME) return ProbotOctokit;
+    // One process at another pace: the plugin's groups in this process, with that interval.
+    const own = limiterGroups(undefined, minIntervalMs);
+    return ProbotOctokit.defaults((options: Record<string, any>) => ({ ...options, throttle: { ...options.throttle, ...own, Bottleneck } })) as typeof ProbotOctokit;
+  }
   const connection = new Bottleneck.IORedisConnection({ client: redis.client });
   // openRedis logs the outage and the recovery once; the connection's own errors say the same.
   connection.on("error", () => undefined);
-  const shared = limiterGroups(connection);
-  const local = limiterGroups(undefined);
+  const shared = limiterGroups(connection, minIntervalMs);
+  const local = limiterGroups(undefined, minIntervalMs);
   const switching = Object.fromEntries(
     (Object.keys(shared) as Array<keyof Limiters>).map((name) => [
       name,

@@ -111,3 +111,45 @@ describe("per-installation pacing, two replicas sharing Redis", () => {
     expect(busiestSecond).toBeGreaterThanOrEqual(10);
   });
 });
+
+describe("GITHUB_MIN_INTERVAL_MS, one process without Redis", () => {
+  let r: Replicas;
+  beforeAll(async () => {
+    r = await startReplicas({ count: 1, env: { DEBOUNCE_MS: "0", GITHUB_MIN_INTERVAL_MS: "2000" }, redis: false });
+  });
+  afterAll(async () => {
+    await r?.close();
+  });
+
+  it("paces each installation's GraphQL requests at the configured interval instead of Probot's second", async () => {
+    const m = r.gh.model;
+    const prs = Array.from({ length: 2 }, (_, i) => {
+      const repo = m.addRepo(`paced${i}/service`);
+      return Array.from({ length: 5 }, () => m.openPullRequest(repo, { author: "dev" }));
+    });
+    // Warm-up: the installation tokens and repository settings.
+    for (const list of prs) expect((await r.senderTo(0).send(r.payloads.pullRequest(list[0]!, "opened"))).status).toBe(200);
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const points = await r.points();
+      if (prs.every((list) => observationsOf(points, list[0]!.repo.fullName, list[0]!.number).length > 0)) break;
+      if (Date.now() > deadline) throw new Error("warm-up PRs never observed");
+      await sleep(300);
+    }
+    await sleep(2100);
+    r.gh.requests.reset();
+    for (let round = 1; round < 5; round++) {
+      for (const list of prs) expect((await r.senderTo(0).send(r.payloads.pullRequest(list[round]!, "opened"))).status).toBe(200);
+      await sleep(PAUSE_MS);
+    }
+    await sleep(4 * 2000 + 1500);
+    const byInstallation = graphqlByInstallation(r.gh.requests.entries);
+    expect(byInstallation.size).toBe(2);
+    for (const times of byInstallation.values()) {
+      // Four deliveries sent 100 ms apart: with Probot's 1 s they would be ~1 s apart.
+      expect(times.length).toBeGreaterThanOrEqual(2);
+      const gaps = times.slice(1).map((t, i) => t - times[i]!);
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(1800);
+    }
+  });
+});

@@ -147,7 +147,7 @@ export function createApp(options: AppOptions = {}): AppHandle {
       },
     });
     registerInstallation(app, installBackfills);
-    sweeper = startSweepScheduler(app, runtime, { memory: sweepMemory, claim: redis ? sweepLock(redis, replicaId) : undefined, onSweep: (summary) => appMetrics.sweepDone(summary) });
+    sweeper = startSweepScheduler(app, runtime, { memory: sweepMemory, firstDelayMs: config.sweepFirstDelaySeconds === undefined ? undefined : config.sweepFirstDelaySeconds * 1000, claim: redis ? sweepLock(redis, replicaId) : undefined, onSweep: (summary) => appMetrics.sweepDone(summary) });
     addHandler(healthHandler(() => healthReport(runtime, capture, redis)));
     addHandler(actionsApiHandler(runtime));
     addHandler(metricsHandler(appMetrics.registry, config.metricsToken));

@@ -35,6 +35,8 @@ export interface Config {
   /** PR_TELEMETRY_AGENTS: logins of coding agents and the agent each one is, for `export` and `stats`. */
   agentLogins: Record<string, string>;
   sweepIntervalMinutes: number;
+  /** SWEEP_FIRST_DELAY_SECONDS: when the first in-process sweep runs after start (default: random 10–60 s). */
+  sweepFirstDelaySeconds: number | undefined;
   /** Days of history backfilled for repositories the app is newly installed on (0: off). */
   backfillOnInstallDays: number;
   /** How far ahead of now a time given to record-action/record-outcome or the actions API may be. */
@@ -176,6 +178,7 @@ const envSchema = z.object({
       return map;
     }),
   SWEEP_INTERVAL_MINUTES: intString("SWEEP_INTERVAL_MINUTES", 0, 15),
+  SWEEP_FIRST_DELAY_SECONDS: intString("SWEEP_FIRST_DELAY_SECONDS", 0, -1),
   BACKFILL_ON_INSTALL_DAYS: intString("BACKFILL_ON_INSTALL_DAYS", 0, 30),
   MAX_FUTURE_HOURS: intString("MAX_FUTURE_HOURS", 0, 24),
   APP_ID: optionalString,
@@ -244,6 +247,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .filter(Boolean),
     agentLogins: e.PR_TELEMETRY_AGENTS,
     sweepIntervalMinutes: e.SWEEP_INTERVAL_MINUTES,
+    sweepFirstDelaySeconds: e.SWEEP_FIRST_DELAY_SECONDS >= 0 ? e.SWEEP_FIRST_DELAY_SECONDS : undefined,
     backfillOnInstallDays: e.BACKFILL_ON_INSTALL_DAYS,
     maxFutureHours: e.MAX_FUTURE_HOURS,
     github: {

@@ -151,6 +151,15 @@ describe("loadConfig: InfluxDB misconfiguration names the variable and what to s
   });
 });
 
+describe("loadConfig: SWEEP_FIRST_DELAY_SECONDS", () => {
+  it("is unset by default (the scheduler's random 10-60 s) and takes whole seconds from 0", () => {
+    expect(load({}).sweepFirstDelaySeconds).toBeUndefined();
+    expect(load({ SWEEP_FIRST_DELAY_SECONDS: "0" }).sweepFirstDelaySeconds).toBe(0);
+    expect(load({ SWEEP_FIRST_DELAY_SECONDS: "30" }).sweepFirstDelaySeconds).toBe(30);
+    expect(fails({ SWEEP_FIRST_DELAY_SECONDS: "-5" })).toContain("SWEEP_FIRST_DELAY_SECONDS must be a whole number >= 0");
+  });
+});
+
 describe("loadConfig: GITHUB_MIN_INTERVAL_MS", () => {
   it("defaults to Probot's second, takes whole milliseconds from 100 and names the variable otherwise", () => {
     expect(load({}).github.minIntervalMs).toBe(1000);

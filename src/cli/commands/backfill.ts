@@ -8,6 +8,7 @@ import { RepoConfigCache } from "../../repo-config/repo-config-cache.js";
 import { openStore } from "../../store/open-store.js";
 import type { CliIo } from "../cli-io.js";
 import { cliLog } from "../cli-log.js";
+import { closeStoreAtExit } from "../close-store-at-exit.js";
 import { cliTargets } from "../cli-targets.js";
 import type { CliCommand } from "../command.js";
 
@@ -84,14 +85,7 @@ async function backfillHandler(args: BackfillArgs, io: CliIo, deps: BackfillComm
     });
   } finally {
     bar.end();
-    const { backlog } = await store.drain(config.shutdownGraceMs).catch(() => ({ backlog: -1 }));
-    await store.close();
-    if (backlog !== 0) {
-      io.stderr(
-        `pr-telemetry: ${backlog < 0 ? "the store could not be drained" : `${backlog} point(s) did not reach InfluxDB before the exit`}; they stay in the journal (${config.journalDir}) and go with the next run\n`,
-      );
-      io.exitCode = 1;
-    }
+    await closeStoreAtExit(store, config, io);
   }
   io.stdout(args.json ? JSON.stringify(summary, null, 2) + "\n" : formatBackfillSummary(summary));
   if (summary.stoppedEarly) io.stderr(`pr-telemetry: backfill stopped early: ${summary.stoppedEarly}\n`);

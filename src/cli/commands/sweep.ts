@@ -2,16 +2,14 @@ import type { Logger, ProbotOctokit } from "probot";
 import { createAttemptCounters, type AttemptSource } from "../../actions/attempt-counters.js";
 import { loadConfig } from "../../config.js";
 import { InputError } from "../../errors.js";
-import { cliGitHub } from "../../github/github-auth.js";
-import { REPO_NAME } from "../../github/repo-name.js";
 import { RepoConfigCache } from "../../repo-config/repo-config-cache.js";
 import { openStore } from "../../store/open-store.js";
-import { toGitHubError } from "../../github/describe-github-failure.js";
-import { installationTargets } from "../../sweep/installation-targets.js";
-import { runSweep, type SweepProgress, type SweepTarget } from "../../sweep/run-sweep.js";
-import { formatSweepSummary, type SweepFailure } from "../../sweep/sweep-summary.js";
+import { runSweep, type SweepProgress } from "../../sweep/run-sweep.js";
+import { formatSweepSummary } from "../../sweep/sweep-summary.js";
 import type { CliIo } from "../cli-io.js";
 import { cliLog } from "../cli-log.js";
+import { cliTargets } from "../cli-targets.js";
+import { closeStoreAtExit } from "../close-store-at-exit.js";
 import type { CliCommand } from "../command.js";
 
 export interface SweepArgs {
@@ -53,45 +51,12 @@ export const sweep: CliCommand = sweepCommand();
 
 async function sweepHandler(args: SweepArgs, io: CliIo, deps: SweepCommandDeps): Promise<void> {
   const config = loadConfig(io.env);
-  const repos = args.repo ?? [];
-  for (const repo of repos) {
-    if (!REPO_NAME.test(repo)) throw new InputError(`--repo must be owner/name, e.g. dappcore/core; got "${repo}"`, "repo");
-  }
-  if (args.installation !== undefined && (!Number.isInteger(args.installation) || args.installation <= 0)) {
-    throw new InputError(`--installation must be an installation id (a positive whole number); got "${args.installation}"`, "installation");
-  }
   if (args.lookbackDays !== undefined && !(args.lookbackDays > 0)) {
     throw new InputError(`--lookback-days must be a number of days above 0; got "${args.lookbackDays}"`, "lookback-days");
   }
   const log = deps.log ?? cliLog(io, args.verbose ? "debug" : "warn");
   for (const warning of config.warnings) log.warn(warning);
-  const github = cliGitHub(config, log, deps.Octokit);
-
-  let targets: SweepTarget[];
-  let setupRequests = 0;
-  let setupFailures: SweepFailure[] = [];
-  if (github.mode === "token") {
-    if (!repos.length) {
-      throw new InputError(
-        "GITHUB_TOKEN cannot list an app's installations: name each repository with --repo owner/name, or set APP_ID and PRIVATE_KEY to sweep every installation",
-        "repo",
-      );
-    }
-    if (args.installation !== undefined) {
-      throw new InputError("--installation needs the app's credentials (APP_ID and PRIVATE_KEY); with GITHUB_TOKEN name the repositories with --repo", "installation");
-    }
-    targets = [{ name: "GITHUB_TOKEN", octokit: await github.probot.auth(), repos }];
-  } else {
-    let found: Awaited<ReturnType<typeof installationTargets>>;
-    try {
-      found = await installationTargets((id) => github.probot.auth(id), log, { installationId: args.installation, repos });
-    } catch (error) {
-      throw toGitHubError(error, [], "could not list the app's installations");
-    }
-    targets = found.targets;
-    setupRequests = found.requests;
-    setupFailures = found.failures;
-  }
+  const { targets, setupRequests, setupFailures } = await cliTargets(config, log, args, "sweep", deps.Octokit);
 
   const store = await (deps.open ?? openStore)(config, log);
   const repoConfigs = new RepoConfigCache(config.configCacheMs);
@@ -113,14 +78,7 @@ async function sweepHandler(args: SweepArgs, io: CliIo, deps: SweepCommandDeps):
     });
   } finally {
     bar.end();
-    const { backlog } = await store.drain(config.shutdownGraceMs).catch(() => ({ backlog: -1 }));
-    await store.close();
-    if (backlog !== 0) {
-      io.stderr(
-        `pr-telemetry: ${backlog < 0 ? "the store could not be drained" : `${backlog} point(s) did not reach InfluxDB before the exit`}; they stay in the journal (${config.journalDir}) and go with the next run\n`,
-      );
-      io.exitCode = 1;
-    }
+    await closeStoreAtExit(store, config, io);
   }
 
   io.stdout(args.json ? JSON.stringify(summary, null, 2) + "\n" : formatSweepSummary(summary));

@@ -107,10 +107,12 @@ describe("startSweepScheduler", () => {
   });
 
   it("stop() waits for a running sweep to finish its repository, and no longer than its bound", async () => {
-    oneInstallation(2, 300);
+    const [, page] = oneInstallation(2, 300);
+    // Stopped once the sweep is inside the repository (its page asked for), however slow the machine.
+    const inRepository = new Promise((r) => page!.once("request", r));
     scheduler = startSweepScheduler(app(), runtime, { firstDelayMs: 60_000 });
     const running = scheduler.runNow();
-    await new Promise((r) => setTimeout(r, 100));
+    await inRepository;
     await scheduler.stop(5_000);
     expect(await storedCount()).toBe(2);
     expect((await running)?.openPrs).toBe(2);
